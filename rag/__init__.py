@@ -1,0 +1,1 @@
+"""Offline retrieval-augmented QA over news articles with exact citations."""

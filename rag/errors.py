@@ -1,0 +1,26 @@
+"""Domain errors. The library raises these; only the CLI and the UI turn them
+into user messages. Every message names the bad value and says how to fix it."""
+
+
+class RagError(Exception):
+    """Base class for every error the user can act on."""
+
+
+class CorpusError(RagError):
+    """The articles folder is missing, empty, or holds no readable file."""
+
+
+class IndexStoreError(RagError):
+    """The on-disk index is missing or corrupt."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built with another model, dimension or chunking."""
+
+
+class ModelError(RagError):
+    """The embedding model cannot be loaded."""
+
+
+class QueryError(RagError, ValueError):
+    """The question is empty, too long or otherwise unusable."""

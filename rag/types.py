@@ -1,0 +1,100 @@
+"""The shared vocabulary: small dataclasses passed between every stage.
+
+Offsets are character offsets into the decoded source file, so that
+``open(path, encoding="utf-8", errors="replace").read()[start:end]`` returns
+exactly the text a record carries.
+
+Example:
+    >>> s = Span(4, 9)
+    >>> "The cat sat"[s.start:s.end]
+    'cat s'
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range ``[start, end)`` into a document's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file after ingestion.
+
+    ``text`` is the whole decoded file (furniture included, so offsets hold);
+    ``blocks`` are the spans of article text that survived cleaning, in order;
+    ``sections`` group consecutive blocks with no furniture between them, so a
+    chunk never straddles dropped text. ``date`` is ISO ``YYYY-MM-DD`` or None.
+    """
+
+    id: str
+    title: str
+    path: str
+    text: str
+    blocks: tuple[Span, ...]
+    sections: tuple[tuple[int, int], ...]  # (first block index, last block index + 1)
+    source: str | None = None
+    date: str | None = None
+
+    def cleaned_text(self) -> str:
+        """The article without furniture, blocks separated by blank lines."""
+        return "\n\n".join(self.text[b.start : b.end] for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a chunk; ``id`` is stable across rebuilds."""
+
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned, token-budgeted window of one document."""
+
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """A sentence of a passage with its match score against the query."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieval result: a chunk plus its document's metadata and scores."""
+
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    source_path: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    sentences: tuple[SentenceHit, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
