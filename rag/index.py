@@ -1,0 +1,146 @@
+"""The searchable index: chunks, their vectors, sentence vectors and BM25.
+
+It takes vectors from an :class:`~rag.embed.Embedder` at build time but never
+loads a model itself. ``build`` embeds everything; ``update`` re-embeds only
+documents whose text changed, reusing the stored vectors of the rest.
+
+Shapes::
+
+    chunks[i]            -> chunk_vectors row i          (n_chunks, dim)
+    sentences[j]         -> sentence_vectors row j       (n_sentences, dim)
+    chunk_sentences[i]   -> list of rows j of chunk i    (overlapping chunks share rows)
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunk import Chunker
+from .embed import Embedder
+from .html import to_plain
+from .ingest import Corpus
+from .lexical import Lexical
+from .types import Chunk, Document, Sentence
+from .vectors import VectorIndex
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the index keeps of a document (the text stays in the file)."""
+
+    id: str
+    title: str
+    path: str
+    source: str | None
+    date: str | None
+    sha256: str
+    n_chunks: int
+
+
+def doc_hash(doc: Document) -> str:
+    return hashlib.sha256(f"{doc.path}\x00{doc.text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def corpus_hash(hashes: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+def embed_text(path: str, text: str) -> str:
+    """What the model and BM25 read: HTML loses its inline tags and entities."""
+    return to_plain(text) if path.lower().endswith((".html", ".htm")) else text
+
+
+@dataclass
+class BuildStats:
+    documents: int = 0
+    chunks: int = 0
+    sentences: int = 0
+    embedded: int = 0  # texts actually sent to the model (0 when nothing changed)
+    reused_documents: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Index:
+    """In-memory index; see :mod:`rag.persist` for disk I/O."""
+
+    def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], chunk_vectors: VectorIndex,
+                 sentences: list[Sentence], sentence_vectors: np.ndarray, model: str, chunking: dict):
+        self.docs = docs
+        self.chunks = chunks
+        self.chunk_vectors = chunk_vectors
+        self.sentences = sentences
+        self.sentence_vectors = sentence_vectors
+        self.model = model
+        self.chunking = chunking
+        self.doc_by_id = {d.id: d for d in docs}
+        row = {s.id: j for j, s in enumerate(sentences)}
+        self.chunk_sentences = [np.array([row[s.id] for s in c.sentences], dtype=np.int64) for c in chunks]
+        self.chunk_doc = [c.doc_id for c in chunks]
+        self.lexical = Lexical().fit([embed_text(self.doc_by_id[c.doc_id].path, c.text) for c in chunks])
+        self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=len(sentences))
+
+    @property
+    def dim(self) -> int:
+        return int(self.sentence_vectors.shape[1])
+
+    @property
+    def corpus_hash(self) -> str:
+        return corpus_hash([d.sha256 for d in self.docs])
+
+    # -- building ---------------------------------------------------------
+    @classmethod
+    def build(cls, corpus: Corpus, embedder: Embedder, *, chunker: Chunker | None = None,
+              previous: "Index | None" = None, progress: bool = False, vector_kind: str = "auto") -> "Index":
+        """Chunk and embed ``corpus``. With ``previous``, unchanged documents
+        (same path and text) keep their chunks and vectors: an incremental update."""
+        t0 = time.perf_counter()
+        chunker = chunker or Chunker()
+        old_docs = previous.doc_by_id if previous else {}
+        old_vec = previous._vectors_by_id() if previous else {}
+        docs, chunks, reused = [], [], 0
+        for doc in corpus.documents:
+            digest = doc_hash(doc)
+            old = old_docs.get(doc.id)
+            if old is not None and old.sha256 == digest:
+                doc_chunks = [c for c in previous.chunks if c.doc_id == doc.id]
+                reused += 1
+            else:
+                doc_chunks = chunker.run(doc)
+            chunks.extend(doc_chunks)
+            docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
+        paths = {d.id: d.path for d in docs}
+        sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
+        wanted = [(c.id, embed_text(paths[c.doc_id], c.text)) for c in chunks]
+        wanted += [(s.id, embed_text(paths[s.doc_id], s.text)) for s in sentences]
+        missing = list({key: text for key, text in wanted if key not in old_vec}.items())
+        fresh = embedder.embed([text for _, text in missing], progress=progress)
+        vec = dict(old_vec)
+        vec.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
+        dim = embedder.dim
+        stack = lambda ids: np.stack([vec[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
+        index = cls(docs=docs, chunks=chunks,
+                    chunk_vectors=VectorIndex(kind=vector_kind).fit(stack([c.id for c in chunks])),
+                    sentences=sentences, sentence_vectors=stack([s.id for s in sentences]),
+                    model=embedder.name, chunking=chunker.settings())
+        index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
+                                 time.perf_counter() - t0, list(corpus.warnings))
+        return index
+
+    def _vectors_by_id(self) -> dict[str, np.ndarray]:
+        vec = {c.id: v for c, v in zip(self.chunks, self.chunk_vectors.vectors)}
+        vec.update({s.id: v for s, v in zip(self.sentences, self.sentence_vectors)})
+        return vec
+
+    def manifest(self) -> dict:
+        return {
+            "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "dim": self.dim,
+            "chunking": self.chunking, "corpus_hash": self.corpus_hash, "vector_kind": self.chunk_vectors.kind,
+            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": len(self.sentences)},
+            "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},
+        }

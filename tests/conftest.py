@@ -1,0 +1,68 @@
+"""Shared fixtures: a deterministic fake embedder and throwaway corpora."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embed import Embedder
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class FakeEmbedder(Embedder):
+    """Bag of hashed lower-cased words, L2-normalised: same text, same vector;
+    texts sharing words are close. Counts calls so tests can see reuse."""
+
+    name = "fake-hash-64"
+
+    def __init__(self, dim: int = 64):
+        self._dim = dim
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def embed(self, texts, *, progress=False):
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int(hashlib.md5(word.encode()).hexdigest(), 16)
+                out[i, h % self._dim] += 1.0 if (h >> 64) % 2 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+            if not norm:
+                out[i, 0] = 1.0
+        return out
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    """A private copy of the bundled articles that a test may edit."""
+    dst = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dst, ignore=shutil.ignore_patterns(".rag-index"))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from rag.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
