@@ -98,3 +98,61 @@ class Passage:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: one sentence, checked before display."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    source_path: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Version:
+    """One source's version of a disputed fact."""
+
+    value: str
+    citation: int  # the Citation.n that states it
+    doc_id: str
+    source: str | None
+    date: str | None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Sources that give different values for what looks like the same fact."""
+
+    about: str  # e.g. "date the Russian delegation arrived in Ankara"
+    versions: tuple[Version, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Assistant.ask`` returns.
+
+    ``text`` carries inline markers [1], [2] that index ``citations`` (1-based);
+    ``short_answer`` is None when ``refused``; ``passages`` are what retrieval
+    returned for ``query`` (shown as "related" on a refusal).
+    """
+
+    text: str
+    short_answer: str | None
+    refused: bool
+    citations: tuple[Citation, ...]
+    query: str
+    passages: tuple[Passage, ...]
+    disagreements: tuple[Disagreement, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["passages"] = [{k: p[k] for k in ("doc_id", "chunk_id", "text", "start", "end", "score")}
+                         for p in d["passages"]]
+        return d
