@@ -50,6 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list the indexed documents")
     p.add_argument("--json", action="store_true")
     _common(p)
+    p = sub.add_parser("ask", help="a short answer with verified sentence citations")
+    p.add_argument("question")
+    p.add_argument("--history", default=None, help="JSON file: earlier turns [{question, answer}], oldest first")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("-k", type=int, default=None, help="passages to read (default: the assistant's)")
+    _common(p)
+    p = sub.add_parser("serve", help="the web chat")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    _common(p)
+    p = sub.add_parser("eval", help="score the assistant against a gold question set")
+    p.add_argument("--gold", default=None, help="gold file (default eval/gold.jsonl); JSONL or SQuAD JSON")
+    p.add_argument("--corpus", default=None, help="folder of articles (default: the bundled seeds)")
+    p.add_argument("--out", default=None, help="output folder (default eval/out)")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--format", choices=["auto", "jsonl", "squad"], default="auto")
+    p.add_argument("--limit", type=int, default=None, help="sample N questions (fixed seed)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--index-dir", default=None)
+    p.add_argument("--model", default=None)
     return parser
 
 
@@ -109,7 +129,21 @@ def cmd_docs(args) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "docs": cmd_docs}
+def _lazy(module: str, func: str):
+    """Commands owned by other modules, imported only when run."""
+
+    def run(args) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), func)(args)
+
+    return run
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "docs": cmd_docs,
+            "ask": _lazy("rag.cli_ask", "run"),      # issue 3: answers
+            "serve": _lazy("rag.ui.app", "run"),     # issue 4: web chat
+            "eval": _lazy("eval.run", "run_cli")}    # issue 5: evaluation
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,7 +130,7 @@ class Retriever:
         overlap = np.array([len(terms & sentence_terms[j]) / len(terms) if terms else 0.0 for j in rows], np.float32)
         w = self.sentence_lexical_weight
         sims = (1 - w) * self._sentence_scores(q, i) + w * overlap
-        best = np.argsort(-sims, kind="stable")[:3]
+        best = np.argsort(-sims, kind="stable")  # every sentence, best match first
         hits = tuple(SentenceHit(chunk.sentences[b].text, chunk.sentences[b].start, chunk.sentences[b].end,
                                  round(float(sims[b]), 4)) for b in best)
         return Passage(doc_id=doc.id, title=doc.title, source=doc.source, date=doc.date, source_path=doc.path,

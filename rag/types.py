@@ -94,7 +94,7 @@ class Passage:
     start: int
     end: int
     score: float
-    sentences: tuple[SentenceHit, ...] = field(default_factory=tuple)
+    sentences: tuple[SentenceHit, ...] = field(default_factory=tuple)  # every sentence, best match first
 
     def to_dict(self) -> dict:
         return asdict(self)
