@@ -13,6 +13,17 @@ from __future__ import annotations
 import numpy as np
 
 
+# Question words carry no topic: "how many" would otherwise match every article
+# that says "many". Added to bm25s's English list, for documents and queries alike.
+QUESTION_WORDS = ("how", "many", "much", "what", "whom", "whose", "why", "did", "does", "do", "say", "said")
+
+
+def stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | set(QUESTION_WORDS))
+
+
 def _stemmer():
     import Stemmer  # PyStemmer; optional in bm25s, required here for recall
 
@@ -27,14 +38,15 @@ class Lexical:
             raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1; got k1={k1}, b={b}.")
         self.k1, self.b, self.method = k1, b, method
         self._stemmer = _stemmer()
+        self._stopwords = stopwords()
         self._bm25 = None
         self.n_docs = 0
 
     def _tokenize(self, texts: list[str]):
         import bm25s
 
-        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False,
-                              return_ids=False)
+        return bm25s.tokenize(texts, stopwords=self._stopwords, stemmer=self._stemmer,
+                              show_progress=False, return_ids=False)
 
     def fit(self, texts: list[str]) -> "Lexical":
         import bm25s
@@ -43,7 +55,8 @@ class Lexical:
         self._bm25 = None
         if texts:
             self._bm25 = bm25s.BM25(k1=self.k1, b=self.b, method=self.method)
-            self._bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False),
+            self._bm25.index(bm25s.tokenize(texts, stopwords=self._stopwords, stemmer=self._stemmer,
+                                            show_progress=False),
                              show_progress=False)
         return self
 

@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,19 @@ from .query import clean_query
 from .types import Passage, SentenceHit
 
 MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass
+class Signals:
+    """Per-candidate scores: ``rows`` index ``index.chunks``; arrays align with rows."""
+
+    rows: np.ndarray
+    doc_ids: list[str]
+    dense: np.ndarray       # cosine of query and chunk
+    sentence: np.ndarray    # best cosine of query and any sentence of the chunk
+    lexical: np.ndarray     # raw BM25
+    lexical_max: float      # best BM25 over the allowed corpus, for normalisation
+    query_vector: np.ndarray | None
 
 
 class Retriever:
@@ -62,28 +76,43 @@ class Retriever:
             raise ValueError(f"k must be at least 1; got {k}.")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
-        n = len(self.index.chunks)
-        allowed = self._allowed(doc_ids, date_from, date_to)
-        if n == 0 or not allowed.any():
+        sig = self.signals(query, k=k, doc_ids=doc_ids, date_from=date_from, date_to=date_to, mode=mode,
+                           query_vector=query_vector)
+        if not len(sig.rows):
             return []
-        q = query_vector if query_vector is not None else (None if mode == "lexical" else self.embed_query(query))
-        lexical = self.index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
-        lexical = np.where(allowed, lexical, 0.0)
-        cand = self._candidates(q, lexical, allowed, k)
-        dense = self.index.chunk_vectors.search_subset(q, cand) if q is not None else np.zeros(len(cand), np.float32)
-        sent_best = np.array([self._sentence_scores(q, i).max(initial=0.0) for i in cand], np.float32) \
-            if q is not None else np.zeros(len(cand), np.float32)
         if mode == "dense":
-            scores = dense
+            scores = sig.dense
         elif mode == "lexical":
-            scores = lexical[cand]
+            scores = sig.lexical
         else:
-            scores = fuse(dense, sent_best, lexical[cand], self.weights, lexical_max=float(lexical.max()))
+            scores = fuse(sig.dense, sig.sentence, sig.lexical, self.weights, lexical_max=sig.lexical_max)
+        cand, q = sig.rows, sig.query_vector
         order = [int(cand[i]) for i in np.argsort(-scores, kind="stable")]
         score_of = {int(c): float(s) for c, s in zip(cand, scores)}
         cap = per_doc_cap or (math.ceil(k / 2) if k >= 3 else k)
         chosen = cap_per_document(order, self.index.chunk_doc, k, cap)
         return [self._passage(i, score_of[i], q, query) for i in chosen]
+
+    def signals(self, query: str, *, k: int = 10, doc_ids=None, date_from=None, date_to=None,
+                mode: str = "hybrid", query_vector: np.ndarray | None = None) -> "Signals":
+        """The raw evidence behind a ranking: for each candidate chunk, its cosine,
+        best-sentence cosine and BM25 score. ``search`` fuses these; benchmarks
+        use them to tune fusion weights without re-running retrieval."""
+        n = len(self.index.chunks)
+        allowed = self._allowed(doc_ids, date_from, date_to)
+        if n == 0 or not allowed.any():
+            empty = np.zeros(0, np.float32)
+            return Signals(np.zeros(0, np.int64), [], empty, empty, empty, 0.0, query_vector)
+        q = query_vector if query_vector is not None else (None if mode == "lexical" else self.embed_query(query))
+        lexical = self.index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
+        lexical = np.where(allowed, lexical, 0.0)
+        cand = self._candidates(q, lexical, allowed, k)
+        zeros = np.zeros(len(cand), np.float32)
+        dense = self.index.chunk_vectors.search_subset(q, cand) if q is not None else zeros
+        sentence = np.array([self._sentence_scores(q, i).max(initial=0.0) for i in cand], np.float32) \
+            if q is not None else zeros
+        return Signals(cand, [self.index.chunk_doc[i] for i in cand], np.asarray(dense, np.float32), sentence,
+                       lexical[cand].astype(np.float32), float(lexical.max()), q)
 
     def _allowed(self, doc_ids, date_from, date_to) -> np.ndarray:
         docs = self.index.doc_by_id
