@@ -52,10 +52,18 @@ class SentenceTransformerEmbedder(Embedder):
     unless ``allow_download=True``).
     """
 
+    BACKENDS = ("auto", "onnx", "torch")
+
     def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
-                 allow_download: bool = False):
+                 allow_download: bool = False, backend: str | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
+        backend = backend or os.environ.get("RAG_EMBED_BACKEND", "auto")
+        if backend not in self.BACKENDS:
+            raise ValueError(f"backend must be one of {self.BACKENDS}; got {backend!r}.")
+        self.backend = backend
+        self._onnx = None
+        self._dim = None
         self.model_ref = model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL
         self.name = self.model_ref if not Path(self.model_ref).exists() else Path(self.model_ref).name
         self.batch_size = batch_size
@@ -63,10 +71,38 @@ class SentenceTransformerEmbedder(Embedder):
         self.allow_download = allow_download
         self._model = None
 
+    def _path(self) -> str:
+        return default_model_path() if self.model_ref == DEFAULT_MODEL else self.model_ref
+
+    def _load_onnx(self):
+        """The ONNX Runtime encoder when the backend allows and the model suits it, else None."""
+        if self._onnx is not None or self.backend == "torch":
+            return self._onnx
+        from .onnx_backend import OnnxEncoder, supported
+
+        path = Path(self._path())
+        usable = path.is_dir() and supported(path)
+        if not usable and self.backend == "onnx":
+            raise ModelError(f"model {self.model_ref!r} cannot run on ONNX Runtime (it needs a local "
+                             "mean-pooling sentence-transformers folder); use backend='torch'.")
+        if usable:
+            try:
+                self._onnx = OnnxEncoder.from_model_dir(path)
+            except ImportError:
+                if self.backend == "onnx":
+                    raise ModelError("onnxruntime is not installed; `pip install onnxruntime` or use "
+                                     "backend='torch'.") from None
+                self.backend = "torch"
+            except Exception as exc:  # export failures: fall back to the reference implementation
+                if self.backend == "onnx":
+                    raise ModelError(f"cannot export {self.model_ref!r} to ONNX ({exc}); use backend='torch'.") from exc
+                self.backend = "torch"
+        return self._onnx
+
     def _load(self):
         if self._model is not None:
             return self._model
-        path = default_model_path() if self.model_ref == DEFAULT_MODEL else self.model_ref
+        path = self._path()
         if not self.allow_download:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network by default
         try:
@@ -82,13 +118,16 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def dim(self) -> int:
-        model = self._load()
-        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(get())
+        if self._dim is None:
+            self._dim = int(self.embed(["dimension probe"]).shape[1])
+        return self._dim
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        onnx = self._load_onnx()
+        if onnx is not None:
+            return onnx.encode(list(texts), batch_size=self.batch_size, progress=progress)
         vectors = self._load().encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                       convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
