@@ -1,0 +1,94 @@
+"""The `rag` command end to end: real model, real index on disk, exit codes and messages."""
+import json
+
+import pytest
+
+from rag.cli import main
+from rag.store import live_generation
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from conftest import SEEDS
+    import shutil
+
+    root = tmp_path_factory.mktemp("cli")
+    corpus = root / "seeds"
+    shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
+    assert main(["index", str(corpus)]) == 0
+    return corpus
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_prints_counts_and_time(built, capsys):
+    code, out, _ = run(capsys, "index", str(built))
+    assert code == 0 and "loaded index" in out and "5 documents" in out and "chunks" in out
+
+
+def test_search_json_has_the_passage_fields(built, capsys):
+    code, out, _ = run(capsys, "search", "how many Turkish troops died?", "-k", "3", "--json", "--corpus", str(built))
+    assert code == 0
+    passages = json.loads(out)
+    assert len(passages) == 3
+    fields = {"doc_id", "title", "source", "date", "source_path", "chunk_id", "text", "start", "end", "score",
+              "sentences"}
+    assert all(fields <= set(p) for p in passages)
+    assert any("33 Turkish soldiers" in p["text"] for p in passages)
+    for p in passages:
+        assert open(p["source_path"], encoding="utf-8").read()[p["start"]:p["end"]] == p["text"]
+
+
+def test_docs_lists_titles_sources_dates(built, capsys):
+    code, out, _ = run(capsys, "docs", "--json", "--corpus", str(built))
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 5
+    assert {r["source"] for r in rows} >= {"Sputnik News"} and all(r["chunks"] >= 1 for r in rows)
+
+
+@pytest.mark.parametrize("question,message", [("   ", "empty"), ("x" * 100_000, "100,000 characters")])
+def test_bad_questions_exit_2_with_one_line(built, capsys, question, message):
+    code, out, err = run(capsys, "search", question, "--corpus", str(built))
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_and_empty_folders(tmp_path, capsys):
+    code, _, err = run(capsys, "index", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in err
+    code, _, err = run(capsys, "index", str(tmp_path))
+    assert code == 2 and "no .txt, .md or .html files" in err
+
+
+def test_corrupt_index_is_reported_and_rebuild_fixes_it(built, capsys):
+    gen = live_generation(built / ".rag-index")
+    (gen / "vectors.bin").write_bytes(b"garbage")
+    code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
+    assert code == 2 and "corrupt" in err and "rag index --rebuild" in err
+    assert run(capsys, "index", str(built), "--rebuild")[0] == 0
+    assert run(capsys, "search", "Kalibr", "--corpus", str(built))[0] == 0
+
+
+def test_index_of_another_model_is_refused(built, capsys):
+    gen = live_generation(built / ".rag-index")
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["model"] = "some-other-model"
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
+    assert code == 2 and "some-other-model" in err and "--rebuild" in err
+    assert run(capsys, "index", str(built), "--rebuild")[0] == 0
+
+
+def test_binary_and_non_utf8_files_are_named_in_warnings(built, capsys):
+    (built / "blob.txt").write_bytes(b"\x00\x01\x02")
+    (built / "latin.txt").write_bytes("Caf\xe9 reopened\nThe caf\xe9 in Idlib reopened on Monday.".encode("latin-1"))
+    code, out, err = run(capsys, "index", str(built))
+    assert code == 0 and "updated index" in out
+    assert "blob.txt: skipped, looks binary" in err and "latin.txt: not valid UTF-8" in err
+    (built / "blob.txt").unlink()
+    (built / "latin.txt").unlink()
