@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
+export ORT_DISABLE_TELEMETRY := 1
 
 .PHONY: install chat test bench
 
@@ -20,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 chat: install
 	$(VENV)/bin/rag index
-	$(VENV)/bin/rag search "How many Turkish troops died?"
+	$(VENV)/bin/rag serve
 
 test: install
 	$(PY) -m pytest

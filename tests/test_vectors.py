@@ -20,7 +20,7 @@ def unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
 def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((clusters, dim))
-    x = centers[rng.integers(0, clusters, n)] + 0.7 * rng.standard_normal((n, dim))
+    x = centers[rng.integers(0, clusters, n)] + rng.standard_normal((n, dim))
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -205,3 +205,26 @@ def test_approximate_recall_at_10(kind):
     _, approx = VectorIndex(kind=kind).fit(x).search(q, k=10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
     assert recall >= 0.9, f"{kind} recall@10 {recall:.3f}"
+
+
+def test_tune_changes_query_knobs_without_rebuilding():
+    x = unit(3000)
+    hnsw = VectorIndex(kind="hnsw").fit(x)
+    assert hnsw.tune(hnsw_ef_search=16).params["efSearch"] == 16
+    ivf = VectorIndex(kind="ivf").fit(x)
+    assert ivf.params["nlist"] == 75  # min(2 sqrt(3000) = 110, 3000 // 40 = 75)
+    assert ivf.tune(ivf_nprobe=1000).params["nprobe"] == 75  # capped at nlist
+    assert VectorIndex(kind="flat").fit(x).params == {}
+    with pytest.raises(ValueError, match="hnsw_ef_search must be an integer >= 1; got 0"):
+        hnsw.tune(hnsw_ef_search=0)
+
+
+def test_single_query_thread_pin_is_restored():
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    index = VectorIndex().fit(unit(50))
+    index.search(unit(1)[0], k=3)
+    assert faiss.omp_get_max_threads() == before
+    with pytest.raises(ValueError, match="single_query_threads"):
+        VectorIndex(single_query_threads=-1)

@@ -1,0 +1,80 @@
+"""``rag ask "QUESTION" [--history FILE] [--json]``: one answer on the terminal.
+
+Without ``--json``: the answer, the query actually searched when a follow-up
+was rewritten, then the numbered sources (or, on a refusal, the closest
+passages as "related"). With ``--json``: exactly the fields of
+:class:`~rag.types.Answer`. Bad input (an empty or huge question, an
+unreadable history file) raises :class:`~rag.errors.QueryError`, which
+``rag.cli.main`` prints as one line and exit code 2.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from .errors import QueryError
+from .followup import turns
+from .query import clean_query
+from .types import Answer
+
+
+def read_history(path: str | None) -> list[dict]:
+    """Turns from a JSON file: ``[{"question": ..., "answer": ...}, ...]``, oldest first."""
+    if path is None:
+        return []
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QueryError(f"history file {path!r} does not exist; pass a JSON file of earlier turns.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QueryError(f"cannot read history file {path!r} ({exc}); it must be JSON like "
+                         '[{"question": "Who is Dmitry Peskov?", "answer": "Kremlin spokesman"}].') from None
+    if not isinstance(data, list):
+        raise QueryError(f"history file {path!r} holds a {type(data).__name__}; it must be a JSON list of "
+                         '{"question": ..., "answer": ...} objects, oldest first.')
+    return [{"question": q, "answer": a} for q, a in turns(data)]
+
+
+def render(answer: Answer, asked: str) -> str:
+    """The answer as plain text for a terminal."""
+    lines = [textwrap.fill(answer.text, width=100)]
+    if answer.query != asked:
+        lines.append(f"(searched for: {answer.query})")
+    if answer.disagreements:
+        for d in answer.disagreements:
+            versions = "; ".join(f"{v.value} [{v.citation}]" for v in d.versions)
+            lines.append(f"Sources disagree on “{d.about}”: {versions}")
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.source, c.date) if x)
+            lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.source_path}:{c.start}-{c.end}")
+            lines.append(textwrap.fill(f"“{c.text}”", width=100, initial_indent="    ", subsequent_indent="    "))
+    elif answer.passages:
+        lines.append("\nRelated passages:")
+        for p in answer.passages[:3]:
+            best = p.sentences[0].text if p.sentences else p.text
+            lines.append(f"- {p.title} — {p.source_path}:{p.start}-{p.end}")
+            lines.append(textwrap.fill(f"“{best}”", width=100, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from .assistant import Assistant
+    from .cli import default_corpus
+
+    question = clean_query(args.question)  # fail fast, before the model loads
+    history = read_history(args.history)
+    settings = {"k": args.k} if args.k else {}
+    assistant = Assistant.open(args.corpus or default_corpus(), index_dir=args.index_dir, model=args.model,
+                               **settings)
+    for warning in assistant.retriever.index.stats.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    answer = assistant.ask(question, history=history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(render(answer, question))
+    return 0

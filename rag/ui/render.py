@@ -1,0 +1,255 @@
+"""HTML for the web chat: answers with citation links, source cards, refusals,
+disagreement tables, the documents list and the article reader.
+
+Every string that comes from an article or from the user goes through
+:func:`esc` (``html.escape`` with quotes) before it touches markup. This is
+not optional politeness: ``gr.HTML`` renders its value unsanitised, so an
+article holding ``<img src=x onerror=...>`` would run if it slipped through.
+
+Links: marker ``[n]`` of answer ``turn`` points at ``#cite-<turn>-<n>``, the id
+of that source's ``<details>`` card in the sources panel; the page script in
+:mod:`rag.ui.app` opens the card on click. The marker's ``title`` attribute
+holds the cited sentence, so hovering shows it even without the script.
+
+Example:
+    >>> link_markers("33 died [1].", {1: "Title: 33 died."}, turn=2)
+    '33 died<a class="cite" href="#cite-2-1" title="Title: 33 died.">[1]</a>.'
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from ..html import to_plain
+from ..types import Answer, Citation, Disagreement, Passage
+
+MARKER_RE = re.compile(r"[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]")  # leading blanks: the marker hugs its word
+_TOOLTIP_CHARS = 300
+
+
+def esc(text) -> str:
+    """``html.escape`` with quotes, for text and attribute values alike."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def cite_id(turn: int, n: int) -> str:
+    return f"cite-{turn}-{n}"
+
+
+def byline(source: str | None, date: str | None) -> str:
+    """Outlet and date for display, saying so when either is unknown.
+
+    >>> byline(None, "2020-04-05")
+    'source unknown · 2020-04-05'
+    """
+    return f"{source or 'source unknown'} · {date or 'date unknown'}"
+
+
+def _br(escaped: str) -> str:
+    """Line breaks of (already escaped) article text, kept visible."""
+    return re.sub(r"\n\s*\n+|\n", lambda m: "<br><br>" if m.group(0).count("\n") > 1 else "<br>", escaped.strip())
+
+
+def link_markers(text: str, tooltips: dict[int, str], turn: int) -> str:
+    """Escape ``text`` and turn each ``[n]`` whose n is in ``tooltips`` into a link.
+
+    Unknown numbers stay plain text, so a stray "[7]" never links to nothing;
+    "[1, 2]" becomes two links.
+    """
+    def link(m: re.Match) -> str:
+        nums = [int(x) for x in re.findall(r"\d+", m.group(1))]
+        if not all(n in tooltips for n in nums):
+            return m.group(0)
+        return "".join(f'<a class="cite" href="#{cite_id(turn, n)}" title="{esc(tooltips[n])}">[{n}]</a>'
+                       for n in nums)
+
+    return MARKER_RE.sub(link, esc(text))
+
+
+def tooltip(c: Citation) -> str:
+    """What hovering a marker shows: where the sentence is from and the sentence."""
+    text = " ".join(c.text.split())
+    if len(text) > _TOOLTIP_CHARS:
+        text = text[: _TOOLTIP_CHARS - 1] + "…"
+    return f"{c.title} ({byline(c.source, c.date)}): {text}"
+
+
+def _snap(text: str, pos: int, forward: bool) -> int:
+    """Move ``pos`` to the nearest whitespace so context never cuts a word."""
+    m = re.search(r"\s", text[pos:]) if forward else None
+    if forward:
+        return pos + m.start() + 1 if m else pos
+    cut = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos))
+    return cut if cut > 0 else pos
+
+
+def highlight(text: str, start: int, end: int, *, context: tuple[int, int] | None = None, is_html: bool = False,
+              max_context: int = 350, mark_class: str | None = None) -> str:
+    """Escaped passage around ``text[start:end]`` with that slice in ``<mark>``.
+
+    ``context`` is the passage span (default: the cited slice alone), trimmed
+    to ``max_context`` characters each side at word boundaries. ``is_html``
+    strips tags and entities from an HTML source before escaping;
+    ``mark_class`` styles the mark (e.g. "near" for a related, non-answer).
+
+    >>> highlight("Before. 33 soldiers died. After.", 8, 25, context=(0, 32))
+    'Before. <mark>33 soldiers died.</mark> After.'
+    """
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"highlight span {start}:{end} is outside the text (length {len(text)}).")
+    cs, ce = context or (start, end)
+    cs, ce = max(0, min(cs, start)), min(len(text), max(ce, end))
+    lead = trail = ""
+    if start - cs > max_context:
+        cs, lead = _snap(text, start - max_context, forward=True), "… "
+    if ce - end > max_context:
+        ce, trail = _snap(text, end + max_context, forward=False), " …"
+    plain = to_plain if is_html else (lambda s: s)
+    before, cited, after = (esc(plain(text[a:b])) for a, b in ((cs, start), (start, end), (end, ce)))
+    open_mark = f'<mark class="{esc(mark_class)}">' if mark_class else "<mark>"
+    return _br(f"{lead}{before}{open_mark}{cited}</mark>{after}{trail}")
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def source_card(c: Citation, turn: int, source_text: str | None, context: tuple[int, int] | None = None,
+                *, open_: bool = False) -> str:
+    """One numbered source: title, outlet, date and the passage with the cited
+    sentence marked, found by slicing ``source_text`` at the citation's offsets.
+
+    When the file is gone or its text at those offsets is no longer the cited
+    sentence (edited since indexing), the stored sentence is shown with a note
+    instead of a wrong highlight.
+    """
+    is_html = c.source_path.lower().endswith((".html", ".htm"))
+    note = ""
+    ok = source_text is not None and 0 <= c.start <= c.end <= len(source_text)
+    if ok:
+        sliced = source_text[c.start : c.end]
+        ok = _same(to_plain(sliced) if is_html else sliced, c.text)
+    if ok:
+        body = highlight(source_text, c.start, c.end, context=context, is_html=is_html)
+    else:
+        body = f"<mark>{esc(c.text)}</mark>"
+        note = ('<p class="note">The file no longer holds this sentence at the cited place (it was moved or '
+                'edited after indexing); showing the sentence as it was indexed.</p>')
+    return (f'<details class="source" id="{cite_id(turn, c.n)}"{" open" if open_ else ""}>'
+            f'<summary><span class="num">[{c.n}]</span> {esc(c.title)}</summary>'
+            f'<div class="meta">{esc(byline(c.source, c.date))} · <code>{esc(c.source_path)}:{c.start}-{c.end}</code>'
+            f'</div><blockquote>{body}</blockquote>{note}</details>')
+
+
+def related_card(p: Passage) -> str:
+    """A passage shown on a refusal: near the question, not an answer to it."""
+    best = p.sentences[0] if p.sentences else None
+    is_html = p.source_path.lower().endswith((".html", ".htm"))
+    if best is not None and p.start <= best.start <= best.end <= p.end:
+        body = highlight(p.text, best.start - p.start, best.end - p.start, context=(0, len(p.text)),
+                         is_html=is_html, max_context=200, mark_class="near")
+    else:
+        body = _br(esc(to_plain(p.text) if is_html else p.text))
+    return (f'<details class="related"><summary>{esc(p.title)}</summary>'
+            f'<div class="meta">{esc(byline(p.source, p.date))}</div><blockquote>{body}</blockquote></details>')
+
+
+def disagreement_table(d: Disagreement, turn: int) -> str:
+    """Sources giving different values for one fact: source, date, figure, citation."""
+    rows = "".join(
+        f'<tr><td>{esc(v.source or v.doc_id)}</td><td>{esc(v.date or "date unknown")}</td>'
+        f'<td class="figure">{esc(v.value)}</td>'
+        f'<td><a class="cite" href="#{cite_id(turn, v.citation)}">[{v.citation}]</a></td></tr>'
+        for v in d.versions)
+    return (f'<table class="disagreement"><caption>Sources disagree: {esc(d.about)}</caption>'
+            f'<thead><tr><th>Source</th><th>Date</th><th>Figure</th><th>Cited</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table>')
+
+
+def _query_note(answer: Answer, asked: str | None) -> str:
+    """The standalone query, shown only when it differs from what was typed."""
+    if asked is None or not answer.query or _same(answer.query.casefold(), asked.casefold()):
+        return ""
+    return f'<div class="standalone">searched for: “{esc(answer.query)}”</div>'
+
+
+def answer_html(answer: Answer, turn: int, *, asked: str | None = None) -> str:
+    """The assistant's chat message for one turn.
+
+    An answer shows its text with linked markers and any disagreement table;
+    a refusal gets its own style plus the closest passages, labelled as not
+    containing the answer.
+    """
+    note = _query_note(answer, asked)
+    if answer.refused:
+        nearest, seen = [], set()
+        for p in answer.passages:  # one line per article, best first
+            if p.doc_id not in seen and len(nearest) < 3:
+                seen.add(p.doc_id)
+                nearest.append(p)
+        related = "".join(f"<li>{esc(p.title)} <span class=\"meta\">({esc(byline(p.source, p.date))})</span></li>"
+                          for p in nearest)
+        related = (f'<div class="related-list">Related passages (they do <strong>not</strong> contain the answer; '
+                   f'see Sources):<ul>{related}</ul></div>') if related else ""
+        return (f'{note}<div class="refusal"><div class="refusal-label">Not found in the articles</div>'
+                f'<p>{esc(answer.text)}</p>{related}</div>')
+    tips = {c.n: tooltip(c) for c in answer.citations}
+    tables = "".join(disagreement_table(d, turn) for d in answer.disagreements)
+    return f'{note}<div class="answer"><p>{link_markers(answer.text, tips, turn)}</p>{tables}</div>'
+
+
+def streaming_html(partial_text: str) -> str:
+    """The answer while it streams in: plain escaped text, links come at the end."""
+    return f'<div class="answer streaming"><p>{esc(partial_text)}<span class="cursor">▍</span></p></div>'
+
+
+def pending_html(n_docs: int) -> str:
+    return f'<div class="pending">Searching {n_docs} article{"s" if n_docs != 1 else ""}…</div>'
+
+
+def turn_sources(answer: Answer, turn: int, texts: dict[str, str | None]) -> str:
+    """The sources panel section of one answer. ``texts`` maps each
+    ``source_path`` to the file's text (None when unreadable)."""
+    if answer.refused:
+        cards = "".join(related_card(p) for p in answer.passages)
+        return ('<div class="turn-sources refused"><p class="related-label">Related passages: closest to the '
+                'question, but they do <strong>not</strong> contain the answer.</p>'
+                f'{cards or "<p>No passage came close.</p>"}</div>')
+    context = {}
+    for c in answer.citations:  # the retrieved passage that holds the sentence is its context
+        for p in answer.passages:
+            if p.doc_id == c.doc_id and p.start <= c.start and c.end <= p.end:
+                context[c.n] = (p.start, p.end)
+                break
+    cards = "".join(source_card(c, turn, texts.get(c.source_path), context.get(c.n)) for c in answer.citations)
+    return f'<div class="turn-sources">{cards or "<p>This answer cites no source.</p>"}</div>'
+
+
+def sources_panel(sections: list[tuple[str, str]]) -> str:
+    """All turns' sources, newest first; earlier ones folded away.
+    ``sections`` is ``[(question, turn_sources_html)]``, oldest first."""
+    if not sections:
+        return '<div class="sources-empty">Sources of the answer appear here. Click a [n] marker to open one.</div>'
+    *earlier, (question, latest) = sections
+    folded = "".join(f'<details class="earlier"><summary>Earlier: {esc(q)}</summary>{s}</details>'
+                     for q, s in reversed(earlier))
+    return f'<div class="sources"><h4>Sources for: {esc(question)}</h4>{latest}{folded}</div>'
+
+
+def documents_table(docs) -> str:
+    """The indexed documents (objects with id, title, source, date, n_chunks)."""
+    rows = "".join(f"<tr><td>{esc(d.title)}</td><td>{esc(d.source or 'unknown')}</td>"
+                   f"<td>{esc(d.date or 'unknown')}</td><td class=\"num\">{int(d.n_chunks)}</td>"
+                   f"<td><code>{esc(d.id)}</code></td></tr>" for d in docs)
+    return (f'<table class="documents"><caption>{len(docs)} indexed document{"s" if len(docs) != 1 else ""}'
+            f'</caption><thead><tr><th>Title</th><th>Source</th><th>Date</th><th>Chunks</th><th>Id</th></tr>'
+            f'</thead><tbody>{rows}</tbody></table>')
+
+
+def reader_html(title: str, source: str | None, date: str | None, paragraphs: list[str]) -> str:
+    """The cleaned article, one ``<p>`` per block, every character escaped."""
+    if paragraphs and _same(paragraphs[0].lstrip("# "), title):
+        paragraphs = paragraphs[1:]  # the headline is already the heading
+    body = "".join(f"<p>{_br(esc(p))}</p>" for p in paragraphs if p.strip())
+    return (f'<article class="reader"><h3>{esc(title)}</h3><div class="meta">{esc(byline(source, date))}</div>'
+            f'{body}</article>')

@@ -1,0 +1,167 @@
+"""Put uploaded articles into the corpus folder, safely.
+
+An upload is checked completely before anything lands in the folder: suffix,
+size, text encoding and that some article text survives cleaning. The file
+name is rebuilt from scratch (:func:`safe_name`), so "../../etc/passwd.txt"
+or "C:\\\\evil\\\\x.md" can only ever become a plain name inside the folder.
+The bytes go to a hidden temporary file first and are then hard-linked to the
+final name, which fails instead of overwriting when the name is taken.
+
+:meth:`Uploader.add` then runs the index refresh; if that fails, the new
+files are removed again, so the folder matches the index still loaded (the
+index on disk is only ever replaced whole, by :mod:`rag.store`).
+
+Example:
+    >>> safe_name("../../etc/passwd.txt"), safe_name("C:\\\\Users\\\\me\\\\Mon article (1).MD")
+    ('passwd.txt', 'Mon-article-1.md')
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import CorpusError
+from ..ingest import parse_document
+
+ALLOWED_SUFFIXES = (".txt", ".md", ".html")
+MAX_UPLOAD_BYTES = 2_000_000
+_MAX_STEM = 80
+
+
+class UploadError(CorpusError):
+    """One uploaded file was refused; the message names it and says why."""
+
+
+def safe_name(name: str, *, suffixes: tuple[str, ...] = ALLOWED_SUFFIXES) -> str:
+    """A plain file name for ``name``: last path part only, ASCII letters,
+    digits, '.', '-', '_'; no leading dot (hidden files are not indexed)."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = "".join(c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c))  # ğ -> g
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix.lower()}" if dot else ""
+    if suffix not in suffixes:
+        shown = suffix or "no suffix"
+        raise UploadError(f"{name!r}: {shown} files are not accepted; upload {', '.join(suffixes)} files.")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:_MAX_STEM].strip(".-_")
+    return f"{stem or 'article'}{suffix}"
+
+
+@dataclass
+class AddResult:
+    """What :meth:`Uploader.add` did: files added to the index, files refused."""
+
+    added: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Uploader:
+    """Saves uploads into ``corpus_dir``. Settings here; files go to :meth:`save`."""
+
+    def __init__(self, corpus_dir: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES,
+                 suffixes: tuple[str, ...] = ALLOWED_SUFFIXES):
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be positive; got {max_bytes}.")
+        self.folder = Path(corpus_dir).resolve()
+        if not self.folder.is_dir():
+            raise CorpusError(f"articles folder {str(corpus_dir)!r} does not exist; create it or pass another.")
+        self.max_bytes = max_bytes
+        self.suffixes = suffixes
+
+    def check(self, data: bytes, shown: str, name: str) -> None:
+        """Refuse content the index would skip, with the reason and the fix."""
+        if not data.strip():
+            raise UploadError(f"{shown!r} is empty; upload a file with article text.")
+        if b"\x00" in data[:8192]:
+            raise UploadError(f"{shown!r} looks binary (NUL bytes); upload the article as UTF-8 text, "
+                              "Markdown or HTML.")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UploadError(f"{shown!r} is not UTF-8 text (bad byte at position {exc.start}); "
+                              "re-save it as UTF-8 and upload again.") from None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as ingest reads it (universal newlines)
+        if parse_document(Path(name).stem, self.folder / name, text) is None:
+            raise UploadError(f"{shown!r} has no article text left after removing page furniture "
+                              "(menus, bylines, share buttons); upload the article itself.")
+        for existing in self.folder.iterdir():
+            if (existing.is_file() and existing.suffix.lower() in self.suffixes
+                    and existing.stat().st_size == len(data) and existing.read_bytes() == data):
+                raise UploadError(f"{shown!r} is already indexed as {existing.name!r}; nothing to add.")
+
+    def save(self, src: str | Path, original_name: str | None = None) -> Path:
+        """Copy the uploaded file ``src`` into the folder; returns the new path.
+
+        ``original_name`` is the name the user's file had (default: ``src``'s).
+        Raises :class:`UploadError` and leaves the folder untouched on refusal.
+        """
+        src = Path(src)
+        shown = original_name or src.name
+        name = safe_name(shown, suffixes=self.suffixes)
+        size = src.stat().st_size
+        if size > self.max_bytes:
+            raise UploadError(f"{shown!r} is {size:,} bytes, over the {self.max_bytes:,}-byte upload limit; "
+                              "split the article or upload the text only.")
+        with open(src, "rb") as f:
+            data = f.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:  # grew after stat
+            raise UploadError(f"{shown!r} is over the {self.max_bytes:,}-byte upload limit.")
+        self.check(data, shown, name)
+        return self._write(data, name)
+
+    def _write(self, data: bytes, name: str) -> Path:
+        tmp = self.folder / f".upload-{uuid.uuid4().hex}.tmp"  # hidden: never indexed, even if left behind
+        try:
+            with open(tmp, "xb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            stem, suffix = name.rsplit(".", 1)
+            for i in range(1, 1000):
+                dest = self.folder / (name if i == 1 else f"{stem}-{i}.{suffix}")
+                if dest.resolve().parent != self.folder:  # belt and braces: safe_name already ensures it
+                    raise UploadError(f"{name!r} would leave the articles folder; rename the file.")
+                try:
+                    os.link(tmp, dest)  # atomic and never overwrites an existing article
+                    return dest
+                except FileExistsError:
+                    continue
+            raise UploadError(f"too many files named like {name!r}; rename the file and upload again.")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def remove(self, paths: Iterable[Path]) -> None:
+        """Undo :meth:`save` (only files inside the folder are touched)."""
+        for path in paths:
+            path = Path(path)
+            if path.resolve().parent == self.folder:
+                path.unlink(missing_ok=True)
+
+    def add(self, files: Iterable[str | Path | tuple[str | Path, str]], refresh: Callable[[], object]) -> AddResult:
+        """Save every acceptable file, then ``refresh()`` the index once.
+
+        ``files`` are paths or ``(path, original_name)`` pairs. Refused files
+        are reported in ``problems``; the others are indexed together. If
+        ``refresh`` raises, the saved files are removed and the error re-raised.
+        """
+        result = AddResult()
+        for item in files:
+            src, original = item if isinstance(item, tuple) else (item, None)
+            try:
+                result.added.append(self.save(src, original))
+            except UploadError as exc:
+                result.problems.append(str(exc))
+            except OSError as exc:
+                result.problems.append(f"{original or Path(src).name!r} could not be read ({exc.strerror}); "
+                                       "upload it again.")
+        if result.added:
+            try:
+                refresh()
+            except BaseException:
+                self.remove(result.added)
+                raise
+        return result

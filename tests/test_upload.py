@@ -1,0 +1,155 @@
+"""Uploads: safe names, limits, refusals, and a failed refresh leaving the index intact."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rag.engine import open_index
+from rag.store import POINTER
+from rag.ui.upload import Uploader, UploadError, safe_name
+
+ARTICLE = ("Glacier survey finds record length\n\n"
+           "The Zorblax Glacier in Norlandia measured 4,321 metres in the spring survey, "
+           "the longest it has been since records began.\n"
+           "Scientists said meltwater had slowed because of a cold winter.\n")
+
+
+def upload(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    """A file as Gradio hands it over: in its own temp folder, under the user's name."""
+    folder = tmp_path / "gradio-tmp" / str(len(list(tmp_path.glob("gradio-tmp/*"))))
+    folder.mkdir(parents=True)
+    path = folder / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\windows\\win.ini.txt", "win.ini.txt"),
+    ("/abs/path/report.MD", "report.md"),
+    (".hidden.txt", "hidden.txt"),
+    ("..txt", "article.txt"),
+    ("Erdoğan–Putin talks (1).html", "Erdogan-Putin-talks-1.html"),
+    ("a" * 300 + ".txt", "a" * 80 + ".txt"),
+])
+def test_safe_name_keeps_only_a_plain_name(name, expected):
+    assert safe_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["x.exe", "x.json", "metadata.json", "noext", "x.htm", "x.txt.gz"])
+def test_safe_name_refuses_other_suffixes_and_says_which_are_accepted(name):
+    with pytest.raises(UploadError, match=r"\.txt, \.md, \.html"):
+        safe_name(name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=0, max_size=60), suffix=st.sampled_from([".txt", ".md", ".html", ".TXT"]))
+def test_any_name_lands_inside_the_folder(tmp_path, name, suffix):
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    out = safe_name(name + suffix)
+    assert "/" not in out and "\\" not in out and not out.startswith(".")
+    assert (folder / out).resolve().parent == folder.resolve()
+
+
+def test_save_writes_the_bytes_under_the_safe_name(tmp_path, seeds_copy):
+    before = listing(seeds_copy)
+    dest = Uploader(seeds_copy).save(upload(tmp_path, "glacier.txt", ARTICLE), "../../glacier.txt")
+    assert dest == seeds_copy.resolve() / "glacier.txt"
+    assert dest.read_text() == ARTICLE
+    assert listing(seeds_copy) == sorted(before + ["glacier.txt"])  # no temp file left behind
+
+
+def test_save_never_overwrites_an_existing_article(tmp_path, seeds_copy):
+    original = (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes()
+    dest = Uploader(seeds_copy).save(upload(tmp_path, "russia-turkey-crisis-talks.txt", ARTICLE))
+    assert dest.name == "russia-turkey-crisis-talks-2.txt"
+    assert (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes() == original
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("big.txt", "word " * 300, "over the 1,000-byte upload limit"),
+    ("empty.txt", "  \n ", "is empty"),
+    ("bin.txt", b"PK\x03\x04\x00\x00binary", "looks binary"),
+    ("latin1.txt", "Erdo\u011fan said caf\xe9 prices rose.".encode("latin-1", "replace"), "not UTF-8"),
+    ("menu.html", "<nav>Home News Sport</nav><footer>(c) 2020</footer>", "no article text"),
+    ("page.pdf", "%PDF-1.4", ".pdf files are not accepted"),
+])
+def test_bad_uploads_are_refused_with_the_reason_and_leave_the_folder_alone(tmp_path, seeds_copy, name, data, message):
+    before = listing(seeds_copy)
+    with pytest.raises(UploadError, match=message):
+        Uploader(seeds_copy, max_bytes=1000).save(upload(tmp_path, name, data))
+    assert listing(seeds_copy) == before
+
+
+def test_the_same_article_twice_is_refused(tmp_path, seeds_copy):
+    data = (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes()
+    with pytest.raises(UploadError, match="already indexed as 'russia-turkey-crisis-talks.txt'"):
+        Uploader(seeds_copy).save(upload(tmp_path, "copy.txt", data))
+
+
+@pytest.fixture
+def indexed(seeds_copy, tmp_path, fake_embedder):
+    """The seeds copy with an index built by the fake embedder; returns a refresh function."""
+    index_dir = tmp_path / "index"
+    open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir)
+
+    def refresh():
+        return open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir)
+
+    return seeds_copy, index_dir, refresh
+
+
+def test_add_indexes_only_the_new_article(tmp_path, indexed, fake_embedder):
+    corpus, index_dir, refresh = indexed
+    embedded_before = fake_embedder.texts_embedded
+    result = Uploader(corpus).add([(upload(tmp_path, "a.txt", ARTICLE), "glacier.txt"),
+                                   upload(tmp_path, "bad.exe", "x")], refresh)
+    assert [p.name for p in result.added] == ["glacier.txt"]
+    assert len(result.problems) == 1 and "bad.exe" in result.problems[0]
+    index, status = refresh()
+    assert status == "loaded" and "glacier" in index.doc_by_id
+    new = [c for c in index.chunks if c.doc_id == "glacier"]
+    sentences = {s.id for c in new for s in c.sentences}
+    assert fake_embedder.texts_embedded - embedded_before == len(new) + len(sentences)  # nothing else re-embedded
+
+
+def test_a_failed_refresh_removes_the_upload_and_keeps_the_index(tmp_path, indexed):
+    corpus, index_dir, refresh = indexed
+    live = (index_dir / POINTER).read_text()
+    before = listing(corpus)
+
+    def failing_refresh():
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        Uploader(corpus).add([upload(tmp_path, "glacier.txt", ARTICLE)], failing_refresh)
+    assert listing(corpus) == before
+    assert (index_dir / POINTER).read_text() == live
+    assert refresh()[1] == "loaded"  # the index on disk still matches the folder
+
+
+def test_only_refused_files_means_no_refresh(tmp_path, indexed):
+    corpus, _, _ = indexed
+    calls = []
+    result = Uploader(corpus).add([upload(tmp_path, "x.txt", "")], lambda: calls.append(1))
+    assert result.added == [] and calls == [] and "is empty" in result.problems[0]
+
+
+def test_remove_touches_only_files_inside_the_folder(tmp_path, seeds_copy):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    Uploader(seeds_copy).remove([outside])
+    assert outside.exists()
+
+
+def test_uploader_needs_an_existing_folder(tmp_path):
+    with pytest.raises(Exception, match="does not exist"):
+        Uploader(tmp_path / "nope")
