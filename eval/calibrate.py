@@ -112,9 +112,13 @@ def main(argv=None) -> int:
     t = args.threshold if args.threshold is not None else sweep(rows)
     if args.verbose:
         for r in rows:
-            mark = ("ok " if r["correct"] else "BAD") if r["answerable"] else "(u)"
+            answered = r["support"] is not None and r["support"] >= t
+            if r["answerable"]:
+                mark = "ok " if answered and r["correct"] else "BAD"
+            else:
+                mark = "(u)" if not answered else "BAD"
             sup = "-" if r["support"] is None else f"{r['support']:.3f}"
-            state = "refused" if r["support"] is None or r["support"] < t else repr(r["short"])
+            state = repr(r["short"]) if answered else "refused"
             print(f"{r['id']} {mark} {sup:>6} {state:40.40s} | {r['query'][:70]}")
     print(json.dumps({"set": args.set, "swept": args.threshold is None, **outcome(rows, t)}, indent=1))
     return 0

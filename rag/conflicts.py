@@ -68,3 +68,34 @@ def comparable(key_a: str, key_b: str) -> bool:
         return False
     date = re.compile(r"\d\d-\d\d")
     return bool(date.fullmatch(key_a)) == bool(date.fullmatch(key_b))
+
+
+_COUNTED = ("number", "date", "money", "quantity", "percent")
+
+
+def alternatives(best, picks, atype, *, threshold: float, margin: float, similarity, soft_min: float):
+    """Values behind the best one that the answer must mention: returns
+    ``(disputed, different)`` — picks from other articles that state the same
+    fact differently (shown as a disagreement, even when they rank well
+    below), and at most one figure or date that counts something else
+    (shown with the sentence that says what it counts)."""
+    disputed, different = [], []
+    if not atype.typed:  # free-text spans of two sentences rarely fill the same slot
+        return disputed, different
+    best_docs = {e.doc_id for e in best.sources}
+    span = lambda p: (p.candidate.start, p.candidate.end)
+    for p in picks[1:5]:
+        # A version must come from a sentence good enough to answer from; its verb may be a paraphrase
+        # ("came" for "arrive"), since the same-fact test below compares the words around the values.
+        if p.evidence.score < threshold or not comparable(best.key, p.key):
+            continue
+        rel = relation(best.evidence.text, span(best), p.evidence.text, span(p),
+                       same_doc=p.evidence.doc_id in best_docs, similarity=similarity, soft_min=soft_min)
+        same_kind = p.candidate.label == best.candidate.label or \
+            {p.candidate.label, best.candidate.label} <= set(atype.labels) | {"PATTERN"}
+        if rel == "conflict" and same_kind and not any(e.doc_id in best_docs for e in p.sources):
+            disputed.append(p)
+        elif rel == "different" and p.support >= threshold and p.score >= best.score - margin and not different \
+                and atype.kind in _COUNTED:
+            different.append(p)
+    return disputed, different

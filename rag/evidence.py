@@ -22,7 +22,7 @@ import numpy as np
 
 from .index import Index
 from .nlp import stem
-from .terms import QuestionTerms, Vocabulary, WordSimilarity, _name_match, best_match
+from .terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
 from .types import Passage
 
 
@@ -129,7 +129,7 @@ def _name_in(group, words) -> bool:
     Compared as written (give or take "Syria"/"Syrian"), never by stem: "States" is not "stated"."""
     surface = {x for x, _ in words}
     word = group[-1][0]
-    if any(_name_match(word, x) for x in surface):
+    if any(name_match(word, x) for x in surface):
         return True
     parts = [p for p in word.split("-") if len(p) >= 3]
-    return len(parts) > 1 and all(any(_name_match(p, x) for x in surface) for p in parts)
+    return len(parts) > 1 and all(any(name_match(p, x) for x in surface) for p in parts)

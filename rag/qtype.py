@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .nlp import parse
+from .nlp import FUNCTION_WORDS, WORD_RE, parse, stem
 
 LABELS = {
     "number": ("CARDINAL", "QUANTITY", "PERCENT", "MONEY"), "money": ("MONEY", "CARDINAL"),
@@ -77,6 +77,7 @@ class AnswerType:
     plural: bool = False          # "which two presidents": a list may answer
     describes: tuple[str, ...] = ()  # words of the wh-phrase that describe the answer: "defensive" capability
     role: tuple[str, ...] = ()    # "who is the Turkish defence minister": the role the answer must hold
+    constraints: tuple[str, ...] = ()  # "how many *Syrian* soldiers": proper words the counted noun must keep
 
     @property
     def typed(self) -> bool:
@@ -159,8 +160,11 @@ def detect(question: str) -> AnswerType:
                           if c.dep_ in ("amod", "compound") and c.i > wh_i and not c.like_num
                           and c.text.islower() and c.lower_ not in ("many", "much", "few"))
         # ("Russian" fleet constrains the answer; "defensive" capability describes it)
+        constraints = tuple(c.lower_ for t in heads[:1] for c in t.lefts
+                            if c.dep_ in ("amod", "compound") and c.i > wh_i and c.text[:1].isupper())
         return AnswerType(kind, LABELS.get(kind, ()), focus, attribute, wh=words[wh_i] if wh_i is not None else None,
-                          plural=plural, describes=() if kw.get("modifier") else describes, **kw)
+                          plural=plural, describes=() if kw.get("modifier") else describes,
+                          constraints=constraints, **kw)
 
     if wh_i is None:
         if words and words[0] in AUX:
@@ -189,12 +193,25 @@ def detect(question: str) -> AnswerType:
     if wh == "why":
         return typed("reason")
     focus = _focus(doc, wh_i)  # what / which
-    if focus in ("kind", "type", "sort", "form", "brand", "model"):
-        of_noun = re.search(r"\b(?:kind|type|sort|form|brand|model)s? of (?:the )?([\w-]+(?: [\w-]+)?)", low)
-        inner = of_noun.group(1).split()[-1] if of_noun else None
-        return typed("thing", inner and parse(inner)[0].lemma_.lower(), modifier=True)
+    if focus in ("kind", "type", "sort", "form", "brand", "model"):  # "what kind of X": X, via "of"
+        inner = next((g.lemma_.lower() for t in doc if t.lemma_.lower() == focus for c in t.children
+                      if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+        return typed("thing", inner, modifier=True)
     if focus == "name" or re.search(r"\b(called|named)\b", low):
         role = _role(low)
         return typed("person" if role else "name", focus, role=role)
     kind = _kind_of_noun(focus or "") or (_kind_of_noun(attribute) if attribute else None)
     return typed(kind or "thing", focus)
+
+
+def looks_english(question: str, known_stems) -> bool:
+    """False for a question mostly in another script, or of 3+ words with no
+    English function word and few words the articles use ("¿Cuántos soldados
+    turcos murieron?"); a bare keyword query ("Kalibr missiles Syria") passes."""
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(not c.isascii() for c in letters) > 0.3 * len(letters):
+        return False
+    words = [m.group().lower() for m in WORD_RE.finditer(question)]
+    if len(words) < 3 or any(w in FUNCTION_WORDS for w in words):
+        return True
+    return sum(stem(w) in known_stems for w in words) >= len(words) / 2

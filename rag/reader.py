@@ -19,7 +19,7 @@ from .evidence import Evidence
 from .nlp import parse_many, stem, terms
 from .qtype import AnswerType
 from .spans import Candidate, candidates
-from .terms import HAVE, SPEECH, QuestionTerms, _name_match, best_match
+from .terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
 from .values import canonical, dates, numbers, squad_normalize
 
 
@@ -35,6 +35,21 @@ class Pick:
     score: float                   # for ranking values: support + span bonus + corroboration
     support: float                 # for the refusal threshold: how well the sentence states the question
     sources: tuple[Evidence, ...]
+
+
+_NEGATIONS = frozenset({"not", "n't", "no", "never", "neither", "nor"})
+
+
+def read_yes_no(evidence: list[Evidence], question: str, predicate_penalty: float) -> list[Pick]:
+    """Yes when the best usable sentence states the whole question, no when it
+    states it with the opposite polarity; nothing (a refusal) otherwise."""
+    ev = next((e for e in evidence if usable(e)), None)
+    if ev is None or ev.coverage < 0.75:
+        return []
+    negated = lambda text: sum(t.lower_ in _NEGATIONS for t in parse_many([text])[0]) % 2
+    value = "Yes" if negated(question) == negated(ev.text) else "No"
+    return [Pick(value, value.lower(), ev, Candidate(value, 0, len(ev.text), "YESNO", 0.0), ev.score,
+                 support(ev, predicate_penalty), (ev,))]
 
 
 def usable(ev: Evidence) -> bool:
@@ -73,7 +88,7 @@ def speaker_ok(doc, speaker) -> bool:
             if subj.pos_ == "PRON":
                 return True  # "he added": the names check already found X just before
             words = {w for w, _ in terms(doc[subj.left_edge.i: subj.right_edge.i + 1].text)}
-            if any(_name_match(speaker[-1][0], w) for w in words):  # the name's last word, as written
+            if any(name_match(speaker[-1][0], w) for w in words):  # the name's last word, as written
                 return True
     return False
 
@@ -127,7 +142,7 @@ def _attached(doc, cand: Candidate, verbs: set[int] | None) -> bool:
 
 
 def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: set[str], *, top: int = 6,
-         bonus_weight: float = 0.5, corroboration: float = 0.1, predicate_penalty: float = 0.15,
+         bonus_weight: float = 0.5, corroboration: float = 0.1, predicate_penalty: float = 0.25,
          similarity=None, soft_min: float = 0.55, min_coverage: float = 0.4, lead: float = 0.1,
          same_min: float = 0.8) -> list[Pick]:
     """Distinct answer values found in the ``top`` usable sentences, best first."""

@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass
 
 from .nlp import FUNCTION_WORDS, stem
-from .qtype import GENERIC_NOUNS, AnswerType
+from .qtype import GENERIC_NOUNS, PERSON_NOUNS, AnswerType
+from .terms import SPEECH
+from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
 PATTERNS = {
@@ -52,15 +54,6 @@ def _content(tokens) -> list:
     return [t for t in tokens if not t.is_punct and t.lower_ not in FUNCTION_WORDS]
 
 
-def _in_question(tok, words: set[str]) -> bool:
-    w = tok.lower_
-    if w in words or stem(w) in words:
-        return True
-    # "Russia's" answers nothing in a question about the "Russian" fleet.
-    return tok.pos_ == "PROPN" and len(w) >= 4 and any(len(q) >= 4 and (q.startswith(w) or w.startswith(q))
-                                                       for q in words)
-
-
 def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = frozenset(),
                near_type: frozenset = frozenset(), same: frozenset = frozenset(),
                speech: bool = False) -> list[Candidate]:
@@ -75,7 +68,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     related = words | near
     focus = {atype.focus} if atype.focus and atype.focus not in GENERIC_NOUNS else set()
     describing = set(atype.describes) | focus | set(near_type)
-    anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and _in_question(t, related)]
+    anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and in_question(t, related)]
     found: dict[tuple[int, int], Candidate] = {}
 
     def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS):
@@ -90,36 +83,44 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
             span = span[1:]  # "Separately, March 5th" -> "March 5th"
         while len(span) and span[-1].is_punct:
             span = span[:-1]
+        while label == "PERSON" and len(span) > 1 and span[0].lower_ in PERSON_NOUNS:
+            span = span[1:]  # "Mayor Ana Costa" -> "Ana Costa": the title is the question's, the name the answer
         content = _content(span)
         if not content or all(t.pos_ == "PRON" and t.is_alpha for t in content):
             return
         if not atype.typed and len(span.ents) == 1 and len(span.ents[0]) >= len(span) - 1 \
                 and span.ents[0].label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"):
             base -= 0.2  # "what"/"how" asks for a thing or a way; a date or a figure has its own question
-        if atype.kind in ("number", "money", "quantity") and atype.focus and not _counts(span, atype.focus, same):
+        if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
-        if atype.role and not _has_role(span, atype.role):
+        if atype.role and not has_role(span, atype.role):
             return  # "Russian Foreign Minister Sergey Lavrov" is not the Turkish defence minister
         if atype.kind == "manner" and span.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "NORP")
                                                        for e in span.ents) and len(span.ents[0]) == len(span):
             return  # "in Idlib" says where, not how
         if label in ("PERSON", "GPE") and any(t.pos_ == "PROPN" and t.lemma_.lower() != atype.focus
-                                              and _in_question(t, words) for t in span):
+                                              and in_question(t, words) for t in span):
             return  # a person or place the question names is not its answer
         # The focus noun is the category asked for ("which *sea*"), not a repeat of the question.
         describes = [t.lemma_.lower() in describing or t.lower_ in describing for t in content]
-        overlap = sum(_in_question(t, words) and not d for t, d in zip(content, describes)) / len(content)
+        overlap = sum(in_question(t, words) and not d for t, d in zip(content, describes)) / len(content)
         if overlap == 1.0:
             return
         inside = set(range(span.start, span.end))
         dist = min((abs(a - i) for a in anchors if a not in inside for i in (span.start, span.end - 1)), default=99)
-        bonus = base - 0.3 * overlap + 0.15 * max(0.0, 1 - dist / 12) - 0.03 * max(0, len(span) - 6)
+        # A reported statement is about the question's topic: sharing its words is expected there.
+        penalty = 0.3 * overlap + 0.03 * max(0, len(span) - 6) if label != "SAID" else 0.0
+        bonus = base - penalty + 0.15 * max(0.0, 1 - dist / 12)
         # The wh-phrase describes the answer: "German Chancellor *Angela Merkel*", "its air *defences*".
-        attach = max(_focus_bonus(span, describing), 0.25 if any(describes) and overlap < 1 else 0.0)
-        bonus += attach + (_governor_bonus(span, related) if not attach else 0.0)  # one attachment, counted once
-        if _speaker(span) or _addressee(span):
-            # Who speaks answers "who said"; for "what did X say" it is attribution, not content.
-            bonus += (0.3 if speech and _speaker(span) else 0.0) if atype.typed else -0.3
+        attach = max(focus_bonus(span, describing), 0.25 if any(describes) and overlap < 1 else 0.0)
+        bonus += attach + (governor_bonus(span, related) if not attach else 0.0)  # one attachment, counted once
+        if is_speaker(span) or is_addressee(span):
+            # Who speaks answers "who said"; for any other question ("who led", "what did X say")
+            # "according to X" and "told reporters" are attribution, not content.
+            if speech and atype.typed and is_speaker(span):
+                bonus += 0.3
+            else:
+                bonus, label = bonus - 0.3, "SOURCE"
         key = (span.start_char, span.end_char)
         if key not in found or found[key].bonus < bonus:
             found[key] = Candidate(span.text, span.start_char, span.end_char, label, round(bonus, 4))
@@ -154,7 +155,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 add(chunk, "PROPN", 0.1)
     if atype.kind == "manner":  # "how were they killed": "in a regime air strike", "by artillery fire"
         for tok in doc:
-            if _in_question(tok, words) and tok.pos_ == "VERB":
+            if in_question(tok, words) and tok.pos_ == "VERB":
                 for prep in tok.children:
                     if prep.dep_ in ("prep", "agent") and prep.lower_ in ("by", "with", "in", "through", "via"):
                         for pobj in prep.children:
@@ -171,13 +172,13 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 if left:
                     add(doc[min(t.left_edge.i for t in left): ent.start], "TITLE", 0.4)
     if atype.focus and atype.focus not in GENERIC_NOUNS or atype.modifier and atype.focus:
-        _focus_candidates(doc, atype, add)
+        _focus_candidates(doc, atype, words, add)
     if not atype.typed or (not found and atype.kind in ("person", "org", "name")):
         for chunk in doc.noun_chunks:  # of the wrong type when the question wanted a name
-            add(_with_of(doc, chunk), "NP", 0.0 if not atype.typed else -0.2)
-    if speech and not atype.typed:  # "what did X say": what the speech verb reports
+            add(with_of(doc, chunk), "NP", 0.0 if not atype.typed else -0.2)
+    if speech and atype.kind == "thing":  # "what did X say": what the speech verb reports
         for tok in doc:
-            if stem(tok.lower_) in _speech() and tok.pos_ == "VERB":
+            if stem(tok.lower_) in SPEECH and tok.pos_ == "VERB":
                 for child in tok.children:
                     if child.dep_ == "ccomp":
                         words_ = [t for t in child.subtree if not (t.dep_ == "mark" and t.i == child.left_edge.i)]
@@ -188,44 +189,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     return sorted(found.values(), key=lambda c: -c.bonus)
 
 
-def _counts(span, focus: str, same: frozenset) -> bool:
-    """A number counts the focus noun when it modifies it (or a strict synonym),
-    or modifies no noun in a sentence that names it ("the total ... to 53")."""
-    tok = span.root
-    of = [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
-    if of:  # "dozens of Turkish soldiers"
-        return of[0].lemma_.lower() == focus or of[0].lower_ in same
-    while tok.dep_ in ("quantmod", "nummod", "compound", "amod") and tok.head.i != tok.i:
-        tok = tok.head
-        if tok.pos_ in ("NOUN", "PROPN"):
-            return tok.lemma_.lower() == focus or tok.lower_ in same
-    # A bare number ("injured five more", "to 53") counts what its sentence talks about.
-    return any(t.lemma_.lower() == focus or t.lower_ in same for t in span.doc)
-
-
-def _has_role(span, role: tuple[str, ...]) -> bool:
-    """"Kremlin spokesman Dmitry Peskov": every word of the asked role stands
-    just before the name (or just after it, as an apposition)."""
-    doc = span.doc
-    around = {t.lower_ for t in doc[max(0, span.start - 6): span.start]} | \
-        {t.lower_ for t in doc[span.end: span.end + 4]}
-    stems = {stem(w) for w in around}
-    from .terms import _name_match
-
-    return all(stem(w) in stems or any(_name_match(w, a) for a in around) for w in role)
-
-
-def _with_of(doc, chunk):
-    """"another series" -> "another series of consultations": the of-phrase names what is counted."""
-    for child in chunk.root.rights:
-        if child.dep_ == "prep" and child.lower_ == "of":
-            pobj = next((g for g in child.children if g.dep_ == "pobj"), None)
-            if pobj is not None:  # the counted noun phrase only, not its relative clauses
-                return doc[chunk.start: pobj.i + 1]
-    return chunk
-
-
-def _focus_candidates(doc, atype: AnswerType, add) -> None:
+def _focus_candidates(doc, atype: AnswerType, words: set[str], add) -> None:
     """Spans attached to the focus noun when the sentence repeats it."""
     for tok in doc:
         if tok.lemma_.lower() != atype.focus:
@@ -239,45 +203,16 @@ def _focus_candidates(doc, atype: AnswerType, add) -> None:
         mods = [t for t in tok.lefts if t.dep_ in ("amod", "compound", "nmod", "nummod")
                 and (atype.modifier or t.pos_ == "PROPN")]
         if mods:  # the modifier alone for "what kind of X", the named X for "which X"
-            add(doc[min(t.left_edge.i for t in mods): tok.i + (0 if atype.modifier else 1)], "MODIFIER", 0.45)
-
-
-def _focus_bonus(span, describing: set[str]) -> float:
-    """"German Chancellor Angela Merkel", "33 Turkish soldiers": the focus noun
-    (or a word meaning the same) sits in or right next to the candidate."""
-    doc = span.doc
-    window = doc[max(0, span.start - 3): span.end + 2]
-    return 0.25 if any(t.lemma_.lower() in describing or t.lower_ in describing for t in window) else 0.0
-
-
-def _speech() -> frozenset:
-    from .terms import SPEECH  # terms imports the embedder side; keep spans importable alone
-
-    return SPEECH
-
-
-def _speaker(span) -> bool:
-    """The span is who speaks: subject of a speech verb, or "according to" it."""
-    SPEECH = _speech()
-    head = span.root.head
-    if span.root.dep_ == "pobj" and head.lower_ == "to" and head.head.lower_ == "according":
-        return True
-    return span.root.dep_ in ("nsubj", "nsubjpass") and stem(head.lower_) in SPEECH
-
-
-def _addressee(span) -> bool:
-    """"told *reporters*": the one spoken to."""
-    SPEECH = _speech()
-    head = span.root.head
-    return span.root.dep_ in ("dobj", "dative") and stem(head.lower_) in SPEECH
-
-
-def _governor_bonus(span, words: set[str]) -> float:
-    """"use its influence": the candidate is the object of a word the question uses."""
-    root = span.root
-    while root.dep_ == "conj" and root.head.i != root.i:  # "presidents, defence ministries": a list, no governor
-        root = root.head
-    head = root.head
-    if head.pos_ == "ADP":
-        head = head.head
-    return 0.2 if head.i not in range(span.start, span.end) and _in_question(head, words) else 0.0
+            start, end = min(t.left_edge.i for t in mods), tok.i + (0 if atype.modifier else 1)
+            if atype.modifier:  # not the modifiers the question has: "urgent humanitarian" -> "urgent"
+                run = []
+                for t in doc[start:end]:
+                    if in_question(t, words):
+                        if run:
+                            break
+                    else:
+                        run.append(t)
+                if not run:
+                    continue
+                start, end = run[0].i, run[-1].i + 1
+            add(doc[start:end], "MODIFIER", 0.45)

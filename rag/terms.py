@@ -144,7 +144,7 @@ def _content_verb(top):
 _NAME_ENDINGS = frozenset(["", "s", "n", "an", "ian", "ish", "ey", "y", "i", "ese", "a", "ia", "ic", "ans", "ians"])
 
 
-def _name_match(a: str, b: str) -> bool:
+def name_match(a: str, b: str) -> bool:
     """Turkey ~ Turkish, Syria ~ Syrian: a shared stem of 4+ letters and only a
     name ending after it (so "states" is not "statements", nor Austria Australia)."""
     if a == b:
@@ -169,7 +169,7 @@ def best_match(word: tuple[str, str], sentence: list[tuple[str, str]], similarit
         return 1.0
     if word == HAVE:  # "has" is a closed-class word, so sentences keep it only as raw text
         return 1.0 if any(x in POSSESS for x, _ in sentence) else 0.0
-    if name and any(_name_match(w, x) for x, _ in sentence):
+    if name and any(name_match(w, x) for x, _ in sentence):
         return 1.0
     if s in SPEECH and any(st in SPEECH for _, st in sentence):
         return 1.0

@@ -201,7 +201,7 @@ def test_unanswerable_question_gets_the_refusal_style_with_related_passages(page
 def test_uploaded_article_is_searchable_in_the_next_question(page, tmp_path, server):
     upload(page, tmp_path, "glacier survey.txt", GLACIER)
     assert (server[1] / "glacier-survey.txt").exists()
-    reply = ask(page, "How long is the Zorblax Glacier?")
+    reply = ask(page, "How many metres did the Zorblax Glacier measure?")
     assert "4,321" in reply.inner_text(), reply.inner_text()
     card = open_marker(page, reply)
     expect(card.locator("mark")).to_contain_text("4,321")

@@ -156,8 +156,8 @@ class Uploader:
             except UploadError as exc:
                 result.problems.append(str(exc))
             except OSError as exc:
-                result.problems.append(f"{original or Path(src).name!r} could not be read ({exc.strerror}); "
-                                       "upload it again.")
+                result.problems.append(f"{original or Path(src).name!r} could not be stored ({exc.strerror}); "
+                                       "check that the articles folder is writable and has space, then retry.")
         if result.added:
             try:
                 refresh()

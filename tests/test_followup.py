@@ -1,0 +1,62 @@
+"""Follow-up questions become standalone retrieval queries."""
+import pytest
+
+from rag.errors import QueryError
+from rag.followup import resolve, turns
+
+
+def test_standalone_questions_are_left_alone():
+    q = "How many Turkish troops died?"
+    assert resolve(q, None) == q
+    assert resolve(q, [{"question": "Who is Dmitry Peskov?", "answer": "Kremlin spokesman"}]) == q
+
+
+def test_he_is_the_person_the_last_turn_was_about():
+    history = [{"question": "Who is Dmitry Peskov?", "answer": "Kremlin spokesman"}]
+    assert resolve("What did he say about Turkey?", history) == "What did Dmitry Peskov say about Turkey?"
+
+
+def test_he_is_the_answer_to_a_who_question():
+    history = [("Who is Moscow's ambassador in Turkey?", "Alexei Yerkhov")]
+    # only the first "he" is replaced: the second refers to the same person
+    assert resolve("What did he say he had faced?", history) == "What did Alexei Yerkhov say he had faced?"
+
+
+def test_possessives_and_it():
+    assert resolve("What is his title?", [("Which European figure did AFP quote?", "Josep Borrell")]) \
+        == "What is Josep Borrell's title?"
+    assert resolve("Toward which sea was it heading?", [("Which warship is in the photo?", "Admiral Makarov")]) \
+        == "Toward which sea was Admiral Makarov heading?"
+
+
+def test_they_and_there():
+    history = [("Where did Lavrov say the Russian and Turkish negotiators had been working?", "Ankara")]
+    assert resolve("On which days had they worked there?", history) == \
+        "On which days had the Russian and Turkish negotiators worked in Ankara?"
+
+
+def test_answers_with_markers_and_long_answers():
+    history = [{"question": "Who is the NATO Secretary-General?",
+                "answer": "Jens Stoltenberg [1]. Nato Secretary-General Jens Stoltenberg on Friday called on "
+                          "Russia and Syria to halt their offensive [1]."}]
+    assert resolve("What did he call for?", history) == "What did Jens Stoltenberg call for?"
+
+
+def test_a_fragment_is_read_against_the_previous_question():
+    assert resolve("And Greece?", [("How many refugees crossed into Bulgaria?", "")]) == \
+        "How many refugees crossed into Greece?"
+    assert resolve("What about Iran?", [("What did Russia say about the attack?", "")]) == \
+        "What did Iran say about the attack?"
+
+
+def test_a_refusal_is_no_antecedent():
+    history = [("Who painted the Mona Lisa?", "The articles don't say.")]
+    assert resolve("Where was he born?", history) == "Where was he born?"
+
+
+def test_history_shapes_are_checked():
+    assert turns([("q", "a"), {"question": "q2", "answer": None}]) == [("q", "a"), ("q2", "")]
+    with pytest.raises(QueryError, match="history turn 0"):
+        turns(["just a string"])
+    with pytest.raises(QueryError, match="must hold text"):
+        turns([{"question": 3, "answer": "x"}])
