@@ -22,6 +22,9 @@ from pathlib import Path
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# onnxruntime looks up a Microsoft telemetry host at start-up unless told not to;
+# the default path must make no outside request, so say so before it is imported.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
 def cache_dir() -> Path:

@@ -131,7 +131,7 @@ def _attribute(low: str) -> str | None:
 
 
 _NAME_OF = re.compile(r"^what (?:is|was|are|were) the names? of (?:the |an? )?((?:[\w-]+ ){0,4}[\w-]+?)\??$")
-_ROLE = re.compile(r"^(?:who|whom) (?:is|was|are|were) (?:the |an? )?((?:[\w-]+ ){0,4}[\w-]+?)\??$")
+_ROLE = re.compile(r"^(?:who|whom) (?:is|was|are|were) (?:the |an? )?((?:[\w'’-]+ ){0,4}[\w'’-]+?)\??$")
 
 
 def _role(low: str) -> tuple[str, ...]:
@@ -140,7 +140,7 @@ def _role(low: str) -> tuple[str, ...]:
     m = _ROLE.match(low.strip()) or _NAME_OF.match(low.strip())
     if not m or " of " in f" {m.group(1)} ":
         return ()
-    words = tuple(w for w in m.group(1).split() if w not in ("the", "a", "an"))
+    words = tuple(re.sub(r"['’]s$", "", w) for w in m.group(1).split() if w not in ("the", "a", "an"))
     return words if any(w in PERSON_NOUNS for w in words) else ()
 
 

@@ -115,11 +115,11 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
         attach = max(focus_bonus(span, describing), 0.25 if any(describes) and overlap < 1 else 0.0)
         bonus += attach + (governor_bonus(span, related) if not attach else 0.0)  # one attachment, counted once
         if is_speaker(span) or is_addressee(span):
-            # Who speaks answers "who said"; for any other question ("who led", "what did X say")
-            # "according to X" and "told reporters" are attribution, not content.
+            # Who speaks answers "who said"; "what did X say" wants the statement, and "according
+            # to X" or "told reporters" is attribution, not content, for any other question.
             if speech and atype.typed and is_speaker(span):
                 bonus += 0.3
-            else:
+            elif not atype.typed or is_addressee(span) or span.root.dep_ == "pobj":
                 bonus, label = bonus - 0.3, "SOURCE"
         key = (span.start_char, span.end_char)
         if key not in found or found[key].bonus < bonus:

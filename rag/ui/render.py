@@ -76,9 +76,9 @@ def tooltip(c: Citation) -> str:
 
 def _snap(text: str, pos: int, forward: bool) -> int:
     """Move ``pos`` to the nearest whitespace so context never cuts a word."""
-    m = re.search(r"\s", text[pos:]) if forward else None
     if forward:
-        return pos + m.start() + 1 if m else pos
+        m = re.search(r"\s", text[pos:])
+        return pos + m.end() if m else pos
     cut = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos))
     return cut if cut > 0 else pos
 
