@@ -43,7 +43,8 @@ THRESHOLD = 0.406
 @contextmanager
 def _one_thread():
     """One query is one tiny forward pass: with torch's default two threads on a
-    busy two-core machine it waits ~300 ms for the second core; alone it takes ~35 ms."""
+    busy two-core machine it waits ~300 ms for the second core; alone it takes
+    ~35 ms (measured on the torch backend; the ONNX backend does not use torch)."""
     try:
         import torch
     except ImportError:  # a non-torch embedder

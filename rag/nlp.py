@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -55,23 +56,26 @@ def nlp():
 
 
 class _ParseCache:
-    """Least-recently-used parses, keyed by text."""
+    """Least-recently-used parses, keyed by text. One lock: the web UI answers
+    from several threads, and neither the dict nor spaCy's pipe is thread-safe."""
 
     def __init__(self, size: int):
         self.size = size
         self.docs: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
 
     def get_many(self, texts: list[str]) -> list:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.docs))
-        for text, doc in zip(missing, nlp().pipe(missing)):
-            self.docs[text] = doc
-        out = []
-        for t in texts:
-            self.docs.move_to_end(t)
-            out.append(self.docs[t])
-        while len(self.docs) > self.size:
-            self.docs.popitem(last=False)
-        return out
+        with self.lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self.docs))
+            for text, doc in zip(missing, nlp().pipe(missing)):
+                self.docs[text] = doc
+            out = []
+            for t in texts:
+                self.docs.move_to_end(t)
+                out.append(self.docs[t])
+            while len(self.docs) > self.size:
+                self.docs.popitem(last=False)
+            return out
 
 
 _cache = _ParseCache(_CACHE_SIZE)

@@ -1,15 +1,20 @@
 """The reader: choose the short answer from ranked evidence sentences.
 
-Each of the best sentences is parsed (cached) and offers candidate spans
-(:mod:`rag.spans`). A candidate's score is its sentence's evidence score plus
-``bonus_weight`` times its span bonus; the same value stated by several
-articles gains a little (independent confirmation). Values are compared in
+Each of the best usable sentences (it names the question's names; for "what
+did X say", X is the one speaking) is parsed (cached) and offers candidate
+spans (:mod:`rag.spans`). A candidate's ``support`` is its sentence's
+evidence score, less ``predicate_penalty`` when the candidate does not hang
+from the question's verb in the parse ("Thursday" dates the saying, not the
+appointing); that is what the refusal threshold is compared with. Its
+ranking ``score`` adds the span bonus and, for names and figures, a bonus
+per other article stating the same value and for values in headlines and
+lead sentences (news puts the main fact first). Values are compared in
 canonical form, so "February 28" and "28 February" are one value.
 
 Example:
-    >>> picks = read(evidence, detect("How many Turkish troops died?"), words)   # doctest: +SKIP
-    >>> picks[0].value, [e.doc_id for e in picks[0].support]                     # doctest: +SKIP
-    ('33', ['russia-turkey-crisis-talks', 'turkey-threatens-decisive-action-idlib', ...])
+    >>> picks = read(evidence, detect("How many Turkish troops died?"), q, words)   # doctest: +SKIP
+    >>> picks[0].value, [e.doc_id for e in picks[0].sources]                        # doctest: +SKIP
+    ('33', ['turkey-threatens-decisive-action-idlib', 'russia-turkey-crisis-talks'])
 """
 from __future__ import annotations
 
