@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
@@ -38,24 +37,6 @@ from .verify import bad_markers, unsupported
 
 # Calibrated on eval/dev.jsonl by eval/calibrate.py (predicate_penalty 0.25); never tuned on gold.
 THRESHOLD = 0.406
-
-
-@contextmanager
-def _one_thread():
-    """One query is one tiny forward pass: with torch's default two threads on a
-    busy two-core machine it waits ~300 ms for the second core; alone it takes
-    ~35 ms (measured on the torch backend; the ONNX backend does not use torch)."""
-    try:
-        import torch
-    except ImportError:  # a non-torch embedder
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class Assistant:
@@ -103,7 +84,7 @@ class Assistant:
         return self._state[0]
 
     def _embed(self, texts: list[str]):
-        with self._lock, _one_thread():
+        with self._lock:
             return self.embedder.embed(texts)
 
     # -- asking -------------------------------------------------------------
