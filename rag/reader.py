@@ -5,7 +5,9 @@ did X say", X is the one speaking) is parsed (cached) and offers candidate
 spans (:mod:`rag.spans`). A candidate's ``support`` is its sentence's
 evidence score, less ``predicate_penalty`` when the candidate does not hang
 from the question's verb in the parse ("Thursday" dates the saying, not the
-appointing); that is what the refusal threshold is compared with. Its
+appointing) -- a penalty that shrinks to nothing as the sentence's dense
+cosine rises from 0.6 to 0.8, since a paraphrase changes the verb but not
+the meaning; that is what the refusal threshold is compared with. Its
 ranking ``score`` adds the span bonus and, for names and figures, a bonus
 per other article stating the same value and for values in headlines and
 lead sentences (news puts the main fact first). Values are compared in
@@ -65,7 +67,18 @@ def usable(ev: Evidence) -> bool:
 def support(ev: Evidence, predicate_penalty: float) -> float:
     """How well the sentence states the question: its score, less a penalty when
     it does not carry the question's main verb (a paraphrase may still)."""
-    return ev.score - (predicate_penalty if ev.predicate_ok is False else 0.0)
+    return ev.score - (penalty(ev, predicate_penalty) if ev.predicate_ok is False else 0.0)
+
+
+def penalty(ev: Evidence, predicate_penalty: float, low: float = 0.6, high: float = 0.8) -> float:
+    """The missing-verb penalty, shrinking as the sentence's dense cosine rises:
+    a paraphrase ("bolstering" for "augmenting") shows in the cosine, not the words.
+
+    >>> class E: dense = 0.7
+    >>> round(penalty(E(), 0.25), 3)
+    0.125
+    """
+    return predicate_penalty * min(1.0, max(0.0, (high - ev.dense) / (high - low)))
 
 
 def states(text: str, key: str, atype: AnswerType) -> bool:
@@ -168,7 +181,7 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
             key = canonical(cand.text, atype.kind)
-            sup = ev.score - (0.0 if _attached(doc, cand, verbs) else predicate_penalty)
+            sup = ev.score - (0.0 if _attached(doc, cand, verbs) else penalty(ev, predicate_penalty))
             found.setdefault(key, []).append((sup + bonus_weight * cand.bonus, ev, cand, sup))
     usable_all = [e for e in evidence if usable(e)]
     picks = []

@@ -13,8 +13,9 @@ doubles RAM (1M x 384 is 1.5 GB a copy).
 Threads: a single query runs on one OpenMP thread (``single_query_threads``).
 faiss splits a big flat scan over both cores, and on a busy 2-core machine
 (the embedding model shares it) the split waits for a descheduled thread:
-10k vectors took 12 ms p50 on 2 threads against 1.4 ms on 1. Builds and
-batches keep every thread.
+in the bench, flat at 100k took 18 ms p50 on 1 thread and 52 ms on 2 while
+other jobs ran (15.5 vs 17.7 ms on a quiet box; HNSW and IVF unaffected).
+Builds and batches keep every thread: a batch is 2x faster on both cores.
 
 Example:
     >>> import numpy as np
@@ -39,11 +40,12 @@ import numpy as np
 MAGIC = b"rag-vectors v1\n"
 KINDS = ("auto", "flat", "hnsw", "ivf")
 # From benchmarks/bench_faiss.py on this 2-core box (384-dim, one query):
-# exact search costs ~0.3 ms at 5k rows and first passes 1 ms p50 at 10k
-# (idle 0.7-1.0 ms, busy 1.4-4 ms), growing linearly after, while HNSW holds
-# 0.3-0.6 ms with recall@10 >= 0.99 from 10k to 1M. Up to 10k, exact is fast
-# enough and cannot miss; above it, approximate wins on latency.
-DEFAULT_APPROX_THRESHOLD = 10_000
+# exact search took 0.4-0.5 ms p50 at 5k rows and ~1 ms at 10k (0.99 ms idle,
+# 1.5 ms with other jobs running; 18 ms at 100k, 310 ms at 1M), while HNSW
+# (M=32, efSearch=128) beat it from 5k on in every run and held 0.3-0.7 ms
+# with recall@10 >= 0.978 up to 1M. So exact up to 5k, where it is fast and
+# cannot miss, and approximate above, where it is faster.
+DEFAULT_APPROX_THRESHOLD = 5_000
 # Unit vectors have norm 1 up to float error; anything further off is a caller
 # that forgot to normalise, and inner product would no longer be cosine.
 _NORM_TOLERANCE = 1e-2
@@ -117,8 +119,8 @@ class VectorIndex:
             index = faiss.IndexHNSWFlat(dim, s["hnsw_m"], faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = s["hnsw_ef_construction"]
         else:
-            # faiss suggests 4-16 sqrt(n) lists, but k-means for 4 sqrt(n) took
-            # 13 min at 1M on 2 cores; 2 sqrt(n) quarters that. n // 40 keeps
+            # faiss suggests 4-16 sqrt(n) lists, but 4096 lists took 13 min to
+            # build at 1M on 2 cores; 2 sqrt(n) = 2000 took 3 min. n // 40 keeps
             # 40 training rows per centroid, just above where faiss warns (39).
             nlist = s["ivf_nlist"] or max(1, min(round(2 * math.sqrt(n)), n // 40))
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -140,7 +142,8 @@ class VectorIndex:
         if self._kind == "hnsw":
             self._index.hnsw.efSearch = self._settings["hnsw_ef_search"]
         elif self._kind == "ivf":
-            # Default: probe 1/64 of the lists, at least 8 (see the bench sweep).
+            # Default: probe 1/64 of the lists, at least 8: the bench sweep gave
+            # recall@10 >= 0.97 from 10k to 1M, and 3.6 ms p50 at 1M (nprobe 31).
             nlist = self._index.nlist
             self._index.nprobe = min(nlist, self._settings["ivf_nprobe"] or max(8, nlist // 64))
         return self

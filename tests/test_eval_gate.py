@@ -171,3 +171,19 @@ def test_gold_run_is_complete(gold_metrics):
     metrics, out = gold_metrics
     assert metrics["questions"] == {"total": 89, "answerable": 70, "unanswerable": 19, "errors": 0}
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 89
+
+
+def test_report_caps_failures_and_prints_missing_values_as_na():
+    from eval.report import render_markdown, summarise
+
+    rows = [{"id": f"x{i}", "kind": None, "question": "Q | pipe?", "answerable": False, "expected": [],
+             "answer": "Ankara [1]", "short_answer": "Ankara", "refused": False, "latency_ms": 10.0, "error": None,
+             "scores": {"em": 0.0, "f1": 0.0, "value_em": None, "citations": 1, "supported_citations": 0,
+                        "correct": False}} for i in range(250)]
+    metrics = summarise(rows)
+    assert metrics["refusals"]["precision"] is None and metrics["answers"]["em"] is None
+    assert metrics["by_kind"] == {}  # no kinds tagged: no breakdown, no plot
+    info = {"gold": "g.jsonl", "corpus": "c", "passages": 10, "model": "m", "command": "rag eval"}
+    md = render_markdown(metrics, rows, info, plot=None)
+    assert "| Refusal precision | n/a |" in md and "## Failed questions (250 of 250)" in md
+    assert "The first 200" in md and md.count("| x") == 200 and "Q \\| pipe?" in md
