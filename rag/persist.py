@@ -51,16 +51,16 @@ def save(index: Index, index_dir) -> str:
 
 
 def read_manifest(index_dir) -> dict:
-    files = read_generation(index_dir)
-    return _manifest(files, index_dir)
+    files = read_generation(index_dir, only=("manifest.json",))
+    return _manifest(files, index_dir, required=("manifest.json",))
 
 
 def _corrupt(index_dir, what: str) -> IndexStoreError:
     return IndexStoreError(f"index at {str(index_dir)!r} is corrupt ({what}); rebuild it with `rag index --rebuild`.")
 
 
-def _manifest(files: dict, index_dir) -> dict:
-    missing = [f for f in FILES if f not in files]
+def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict:
+    missing = [f for f in required if f not in files]
     if missing:
         raise _corrupt(index_dir, f"missing {', '.join(missing)}")
     try:

@@ -91,7 +91,8 @@ class Retriever:
         score_of = {int(c): float(s) for c, s in zip(cand, scores)}
         cap = per_doc_cap or (math.ceil(k / 2) if k >= 3 else k)
         chosen = cap_per_document(order, self.index.chunk_doc, k, cap)
-        return [self._passage(i, score_of[i], q, query) for i in chosen]
+        terms = set(self.index.lexical.query_terms(query))  # once per search, not per passage
+        return [self._passage(i, score_of[i], q, terms) for i in chosen]
 
     def signals(self, query: str, *, k: int = 10, doc_ids=None, date_from=None, date_to=None,
                 mode: str = "hybrid", query_vector: np.ndarray | None = None) -> "Signals":
@@ -150,11 +151,10 @@ class Retriever:
             self._sentence_terms = [set(t) for t in self.index.lexical._tokenize(texts)] if texts else []
         return self._sentence_terms
 
-    def _passage(self, i: int, score: float, q, query: str) -> Passage:
+    def _passage(self, i: int, score: float, q, terms: set[str]) -> Passage:
         chunk = self.index.chunks[i]
         doc = self.index.doc_by_id[chunk.doc_id]
         rows = self.index.chunk_sentences[i]
-        terms = set(self.index.lexical.query_terms(query))
         sentence_terms = self._terms()
         overlap = np.array([len(terms & sentence_terms[j]) / len(terms) if terms else 0.0 for j in rows], np.float32)
         w = self.sentence_lexical_weight

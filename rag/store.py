@@ -97,9 +97,11 @@ def live_generation(index_dir: str | Path) -> Path | None:
     return folder
 
 
-def read_generation(index_dir: str | Path) -> dict[str, bytes]:
-    """Every file of the live generation, by name."""
+def read_generation(index_dir: str | Path, only: tuple[str, ...] | None = None) -> dict[str, bytes]:
+    """Files of the live generation, by name: all of them, or those in ``only``
+    that exist (checking a manifest should not read every vector)."""
     folder = live_generation(index_dir)
     if folder is None:
         raise IndexStoreError(f"no index at {str(index_dir)!r}; build it with `rag index`.")
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    return {p.name: p.read_bytes() for p in folder.iterdir()
+            if p.is_file() and (only is None or p.name in only)}
