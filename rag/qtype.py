@@ -40,6 +40,9 @@ ORG_NOUNS = _words("""agency agencies ministry ministries organisation organizat
     network broadcaster group alliance party fleet army force government body institution council committee
     department bank firm union channel service website publication media station court parliament team
     university""")
+# Organisations that publish: they answer "which outlet reported ..." by a credit, "(Reuters)".
+MEDIA_NOUNS = _words("""agency agencies outlet outlets newspaper newspapers paper broadcaster network channel
+    publication media website station wire""")
 PLACE_NOUNS = _words("""country countries city cities town village province region state capital place area part
     sea ocean river border coast island continent nation district territory location port base strait zone
     neighbourhood neighborhood street airport county site destination""")

@@ -27,7 +27,7 @@ from .nlp import parse_many, stem, terms
 from .qtype import AnswerType
 from .spans import Candidate, candidates
 from .terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
-from .values import canonical, dates, numbers, squad_normalize
+from .values import canonical, dates, fold, numbers, pair_key, squad_normalize
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,9 @@ def states(text: str, key: str, atype: AnswerType) -> bool:
     """Whether ``text`` states the value whose canonical form is ``key``."""
     if any(v == key for _, _, v in numbers(text) + dates(text)):
         return True
-    norm = f" {squad_normalize(text)} "
+    norm = f" {fold(squad_normalize(text))} "
+    if key.startswith("pair:"):  # "Putin and Erdogan": both named, in any order or phrasing
+        return all(f" {part} " in norm for part in key[5:].split("|"))
     return f" {key} " in norm
 
 
@@ -138,8 +140,8 @@ def _predicate_tokens(doc, q: QuestionTerms, similarity, soft_min: float) -> set
 def _attached(doc, cand: Candidate, verbs: set[int] | None) -> bool:
     """The candidate hangs (within a few steps up the parse) from the question's
     verb: "February 28" answers "when did they *meet*" only if it dates the meeting."""
-    if verbs is None:
-        return True
+    if verbs is None or cand.label == "CREDIT":
+        return True  # a credit has no verb: "(Reuters)" is who supplied, reported or published it
     span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
     if span is None:
         return False
@@ -180,7 +182,7 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         same = _near(ev.text, describing, words, similarity, same_min) if atype.focus else frozenset()
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
-            key = canonical(cand.text, atype.kind)
+            key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
             sup = ev.score - (0.0 if _attached(doc, cand, verbs) else penalty(ev, predicate_penalty))
             found.setdefault(key, []).append((sup + bonus_weight * cand.bonus, ev, cand, sup))
     usable_all = [e for e in evidence if usable(e)]
@@ -197,6 +199,6 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
             score += corroboration * min(len(sources) - 1, 3)
             # News puts the main fact in the headline and first sentences: the prior for a vague question.
             score += lead * sum(e.position < 3 for e in sources[:3]) / 3
-        value = min((h[2].text for h in hits), key=len)  # "33" rather than "at least 33" when both occur
+        value = min((h[2].value or h[2].text for h in hits), key=len)  # "33" rather than "at least 33"
         picks.append(Pick(value, key, ev, cand, round(score, 4), round(sup, 4), tuple(sources)))
     return sorted(picks, key=lambda p: -p.score)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .nlp import FUNCTION_WORDS, stem
-from .qtype import GENERIC_NOUNS, PERSON_NOUNS, AnswerType
+from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
 from .terms import SPEECH
 from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
 
@@ -33,6 +33,8 @@ PATTERNS = {
     "number": re.compile(r"\b\d[\d,.]*\b"),
 }
 PATTERNS["quantity"] = PATTERNS["money"] = PATTERNS["percent"] = PATTERNS["age"] = PATTERNS["number"]
+# A credit or dateline names the outlet in brackets: "MOSCOW (Sputnik) -", "... on 28 February (Reuters)".
+_CREDIT = re.compile(r"\(([A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*){0,3})\)")
 _QUOTE = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
 _PLACE_PREPS = {"in", "at", "to", "into", "from", "near", "inside", "towards", "toward", "through", "across", "via"}
 _AGE = re.compile(r"\b\d{1,3}[\s-]+years?[\s-]+old\b|\baged\s+\d{1,3}\b|\b\d{1,3}-year-old\b", re.I)
@@ -48,6 +50,8 @@ class Candidate:
     end: int
     label: str
     bonus: float
+    value: str | None = None  # the answer as stated, when not the span itself: "Putin and Erdogan"
+    parts: tuple[str, ...] = ()  # a two-part answer's parts, each of which a source must state
 
 
 def _content(tokens) -> list:
@@ -71,7 +75,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and in_question(t, related)]
     found: dict[tuple[int, int], Candidate] = {}
 
-    def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS):
+    def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS, parts: tuple = ()):
         if isinstance(tokens_or_chars, tuple):  # a character range from a pattern
             span = doc.char_span(*tokens_or_chars, alignment_mode="expand")
         else:
@@ -123,7 +127,8 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 bonus, label = bonus - 0.3, "SOURCE"
         key = (span.start_char, span.end_char)
         if key not in found or found[key].bonus < bonus:
-            found[key] = Candidate(span.text, span.start_char, span.end_char, label, round(bonus, 4))
+            value = " and ".join(parts) if parts else None
+            found[key] = Candidate(span.text, span.start_char, span.end_char, label, round(bonus, 4), value, parts)
 
     if atype.kind == "yesno":
         return []
@@ -137,14 +142,18 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 conj = {t.i for c in ent.root.children if c.dep_ == "conj" for t in c.subtree}
                 other = next((e for e in doc.ents if e.start > ent.end and e.label_ == label
                               and e.root.i in conj), None)
-                if other is not None:
-                    add(doc[ent.start: other.end], label, 0.6 - 0.08 * rank)
+                if other is not None:  # people by surname, as a reader would say it
+                    short = lambda e: e[-1].text if e.label_ == "PERSON" else e.text
+                    add(doc[ent.start: other.end], "PAIR", 0.6 - 0.08 * rank, parts=(short(ent), short(other)))
             if ent.label_ == label:
                 # "the day before yesterday" is a date, not a duration: a duration counts units.
                 if atype.kind == "duration" and not PATTERNS["duration"].search(ent.text):
                     continue
                 single = 0.15 if atype.plural and atype.kind in ("person", "org", "place", "name") else 0.0
                 add(ent, label, 0.3 - 0.08 * rank - single)
+    if atype.kind == "org" and atype.focus in MEDIA_NOUNS:
+        for m in _CREDIT.finditer(doc.text):
+            add((m.start(1), m.end(1)), "CREDIT", 0.5)
     pattern = PATTERNS.get(atype.kind)
     if pattern is not None:
         for m in pattern.finditer(doc.text):

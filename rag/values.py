@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
          "sixteen seventeen eighteen nineteen".split()
@@ -73,6 +74,21 @@ def squad_normalize(text: str) -> str:
     return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
 
 
+def fold(text: str) -> str:
+    """Without diacritics, so "Erdoğan" and "Erdogan" compare equal.
+
+    >>> fold("Erdoğan")
+    'Erdogan'
+    """
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def pair_key(parts) -> str:
+    """The key of a two-part answer ("Putin and Erdogan"): its parts, folded and sorted,
+    so the two orders and the two spellings are one value."""
+    return "pair:" + "|".join(sorted(fold(squad_normalize(p)) for p in parts))
+
+
 def canonical(text: str, kind: str) -> str:
     """The comparable form of an answer value of type ``kind``."""
     if kind in ("date", "duration", "frequency"):
@@ -83,4 +99,4 @@ def canonical(text: str, kind: str) -> str:
         found = numbers(text)
         if len(found) == 1:
             return found[0][2]
-    return squad_normalize(text)
+    return fold(squad_normalize(text))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from .nlp import FUNCTION_WORDS, WORD_RE
-from .values import dates, numbers
+from .values import dates, fold, numbers
 
 MARKER = re.compile(r"\[(\d+)\]")
 _CAPITAL = re.compile(r"^[A-Z]")
@@ -31,12 +31,12 @@ def facts(text: str) -> set[str]:
     for m in WORD_RE.finditer(MARKER.sub(" ", text)):
         w = m.group()
         if _CAPITAL.match(w) and w.lower() not in FUNCTION_WORDS:
-            out.add(w.lower().replace("’", "'").removesuffix("'s"))
+            out.add(fold(w.lower()).replace("’", "'").removesuffix("'s"))
     return out
 
 
 def _words(text: str) -> set[str]:
-    return {m.group().lower().replace("’", "'").removesuffix("'s") for m in WORD_RE.finditer(text)}
+    return {fold(m.group().lower()).replace("’", "'").removesuffix("'s") for m in WORD_RE.finditer(text)}
 
 
 def unsupported(claim: str, cited: list[str], *, metadata: list[str] = (), allowed: frozenset = frozenset(),
