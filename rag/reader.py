@@ -140,8 +140,11 @@ def _predicate_tokens(doc, q: QuestionTerms, similarity, soft_min: float) -> set
 def _attached(doc, cand: Candidate, verbs: set[int] | None) -> bool:
     """The candidate hangs (within a few steps up the parse) from the question's
     verb: "February 28" answers "when did they *meet*" only if it dates the meeting."""
-    if verbs is None or cand.label == "CREDIT":
-        return True  # a credit has no verb: "(Reuters)" is who supplied, reported or published it
+    if verbs is None or cand.label in ("CREDIT", "MODIFIER"):
+        # A credit has no verb: "(Reuters)" is who supplied, reported or published it. A modifier of the
+        # wh-phrase's own noun, which the sentence repeats ("*urgent* humanitarian access"), fills the
+        # question's slot whatever verb governs it.
+        return True
     span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
     if span is None:
         return False
@@ -182,7 +185,10 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         same = _near(ev.text, describing, words, similarity, same_min) if atype.focus else frozenset()
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
-            key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
+            if atype.focus == "name" and (atype.name_part or atype.wh == "how"):  # spelling matters: no folding
+                key = squad_normalize(cand.value or cand.text)
+            else:
+                key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
             sup = ev.score - (0.0 if _attached(doc, cand, verbs) else penalty(ev, predicate_penalty))
             found.setdefault(key, []).append((sup + bonus_weight * cand.bonus, ev, cand, sup))
     usable_all = [e for e in evidence if usable(e)]

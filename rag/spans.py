@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .nlp import FUNCTION_WORDS, stem
 from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
-from .terms import SPEECH
+from .terms import SPEECH, name_match
 from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
@@ -95,14 +95,18 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
         if not atype.typed and len(span.ents) == 1 and len(span.ents[0]) >= len(span) - 1 \
                 and span.ents[0].label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"):
             base -= 0.2  # "what"/"how" asks for a thing or a way; a date or a figure has its own question
+        asks_name = atype.name_part or atype.wh == "how" and atype.focus == "name"  # "how is Erdogan spelled"
         if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
+        if asks_name and atype.constraints and not all(
+                any(name_match(w, t.lower_) for t in span) for w in atype.constraints):
+            return  # "the first name of Lavrov": a name that is Lavrov's
         if atype.role and not has_role(span, atype.role):
             return  # "Russian Foreign Minister Sergey Lavrov" is not the Turkish defence minister
         if atype.kind == "manner" and span.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "NORP")
                                                        for e in span.ents) and len(span.ents[0]) == len(span):
             return  # "in Idlib" says where, not how
-        if label in ("PERSON", "GPE") and any(t.pos_ == "PROPN" and t.lemma_.lower() != atype.focus
+        if label in ("PERSON", "GPE") and not asks_name and any(t.pos_ == "PROPN" and t.lemma_.lower() != atype.focus
                                               and in_question(t, words) for t in span):
             return  # a person or place the question names is not its answer
         # The focus noun is the category asked for ("which *sea*"), not a repeat of the question.
@@ -127,7 +131,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 bonus, label = bonus - 0.3, "SOURCE"
         key = (span.start_char, span.end_char)
         if key not in found or found[key].bonus < bonus:
-            value = " and ".join(parts) if parts else None
+            value = " and ".join(parts) if parts else None  # one part: a name's first or last word
             found[key] = Candidate(span.text, span.start_char, span.end_char, label, round(bonus, 4), value, parts)
 
     if atype.kind == "yesno":
@@ -150,6 +154,10 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 if atype.kind == "duration" and not PATTERNS["duration"].search(ent.text):
                     continue
                 single = 0.15 if atype.plural and atype.kind in ("person", "org", "place", "name") else 0.0
+                if atype.name_part and label == "PERSON" and len(ent) > 1:  # "Sergey" of "Sergey Lavrov"
+                    part = ent[0].text if atype.name_part == "first" else ent[-1].text
+                    add(ent, label, 0.3, parts=(part,))
+                    continue
                 add(ent, label, 0.3 - 0.08 * rank - single)
     if atype.kind == "org" and atype.focus in MEDIA_NOUNS:
         for m in _CREDIT.finditer(doc.text):
