@@ -63,13 +63,17 @@ def relation(text_a: str, span_a: tuple[int, int], text_b: str, span_b: tuple[in
 
 def comparable(key_a: str, key_b: str) -> bool:
     """Values that can disagree: not one inside the other ("Stoltenberg" vs "Jens
-    Stoltenberg"), and dates of one kind (a weekday and a calendar day may be the same day)."""
+    Stoltenberg"), and dates of one kind (a weekday and a calendar day may be the same day;
+    "yesterday" may be either)."""
     if key_a == key_b or key_a in key_b or key_b in key_a:
         return False
+    if _RELATIVE.search(key_a) or _RELATIVE.search(key_b):
+        return False  # "yesterday" was a Friday, as the article's date would show: no disagreement
     date = re.compile(r"\d\d-\d\d")
     return bool(date.fullmatch(key_a)) == bool(date.fullmatch(key_b))
 
 
+_RELATIVE = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|ago|last|next|this|earlier|later|recently)\b")
 _COUNTED = ("number", "date", "money", "quantity", "percent")
 
 

@@ -197,7 +197,9 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         hits.sort(key=lambda h: -h[0])
         score, ev, cand, sup = hits[0]
         sources, seen_docs = [], set()
-        for e in [h[1] for h in hits] + usable_all:  # read sentences first, then any that states the value
+        # Read sentences first, then any that states the value; a common noun phrase ("terrorists") in
+        # another sentence is no confirmation, so free-text values keep the sentences they were read from.
+        for e in [h[1] for h in hits] + (usable_all if atype.typed else []):
             if e.doc_id not in seen_docs and (e is ev or e.coverage >= min_coverage) and states(e.text, key, atype):
                 seen_docs.add(e.doc_id)
                 sources.append(e)
