@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from .nlp import FUNCTION_WORDS, stem
 from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
-from .terms import SPEECH, name_match
 from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
+from .terms import SPEECH, name_match
+from .values import fold
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
 PATTERNS = {
@@ -99,7 +100,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
         if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
         if asks_name and atype.constraints and not all(
-                any(name_match(w, t.lower_) for t in span) for w in atype.constraints):
+                any(name_match(fold(w), fold(t.lower_)) for t in span) for w in atype.constraints):
             return  # "the first name of Lavrov": a name that is Lavrov's
         if atype.role and not has_role(span, atype.role):
             return  # "Russian Foreign Minister Sergey Lavrov" is not the Turkish defence minister

@@ -53,6 +53,8 @@ def test_comparable_values():
     assert not comparable("02-28", "friday")  # a weekday and a calendar day may be the same day
     assert not comparable("stoltenberg", "jens stoltenberg")
     assert not comparable("33", "33")
+    assert not comparable("yesterday", "friday")  # a relative day may be any weekday
+    assert not comparable("02-27", "the day before yesterday")
 
 
 def _pick(value, key, text, doc_id, score, label="DATE"):

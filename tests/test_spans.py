@@ -88,3 +88,38 @@ def test_offsets_point_into_the_sentence():
 @pytest.mark.parametrize("question", ["Is the bridge open?", "Did the mayor resign?"])
 def test_yes_no_has_no_span(question):
     assert candidates(parse("The bridge is open."), detect(question), words_of(question)) == []
+
+
+def test_plural_people_are_named_by_surname():
+    found = candidates(parse("President Anna Berg and her counterpart Tom Ruiz met in Lima."),
+                       detect("Which two presidents met in Lima?"), words_of("Which two presidents met in Lima?"))
+    pair = next(c for c in found if c.parts)
+    assert pair.value == "Berg and Ruiz" and pair.parts == ("Berg", "Ruiz")
+    assert pair.text == "Anna Berg and her counterpart Tom Ruiz"  # the span keeps its offsets into the sentence
+
+
+def test_outlet_question_takes_the_credit_in_brackets():
+    for sentence in ("LIMA (Andes Wire) - The mayor said the bridge would reopen.",
+                     "Boats cross the harbour in Lima on 3 May (Andes Wire)."):
+        found = candidates(parse(sentence), detect("Which news agency took the photo?"),
+                           words_of("Which news agency took the photo?"))
+        assert found[0].text == "Andes Wire" and found[0].label == "CREDIT"
+
+
+def test_credits_only_answer_outlet_questions():
+    found = candidates(parse("Boats cross the harbour in Lima on 3 May (Andes Wire)."),
+                       detect("Which city do boats cross?"), words_of("Which city do boats cross?"))
+    assert all(c.label != "CREDIT" for c in found)
+
+
+def test_first_name_of_the_role_holder():
+    question = "What is the first name of the Peruvian finance minister?"
+    found = candidates(parse("Peruvian Finance Minister Anna Berg met Mayor Tom Ruiz."), detect(question),
+                       words_of(question))
+    assert [c.value for c in found] == ["Anna"]  # Tom Ruiz does not hold the role
+
+
+def test_how_is_a_named_person_spelled():
+    question = "How is Ruiz spelled?"
+    found = candidates(parse("Mayor Tomás Ruíz met Anna Berg."), detect(question), words_of(question))
+    assert [c.text for c in found] == ["Tomás Ruíz"]  # the person asked about, not anyone else
