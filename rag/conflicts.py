@@ -61,6 +61,9 @@ def relation(text_a: str, span_a: tuple[int, int], text_b: str, span_b: tuple[in
     return "conflict"
 
 
+_RELATIVE = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|ago|last|next|this|earlier|later|recently)\b")
+
+
 def comparable(key_a: str, key_b: str) -> bool:
     """Values that can disagree: not one inside the other ("Stoltenberg" vs "Jens
     Stoltenberg"), and dates of one kind (a weekday and a calendar day may be the same day;
@@ -73,7 +76,6 @@ def comparable(key_a: str, key_b: str) -> bool:
     return bool(date.fullmatch(key_a)) == bool(date.fullmatch(key_b))
 
 
-_RELATIVE = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|ago|last|next|this|earlier|later|recently)\b")
 _COUNTED = ("number", "date", "money", "quantity", "percent")
 
 

@@ -85,10 +85,12 @@ def states(text: str, key: str, atype: AnswerType) -> bool:
     """Whether ``text`` states the value whose canonical form is ``key``."""
     if any(v == key for _, _, v in numbers(text) + dates(text)):
         return True
-    norm = f" {fold(squad_normalize(text))} "
+    plain = squad_normalize(text)
+    norm = f" {fold(plain)} "
     if key.startswith("pair:"):  # "Putin and Erdogan": both named, in any order or phrasing
         return all(f" {part} " in norm for part in key[5:].split("|"))
-    return f" {key} " in norm
+    # Keys are folded ("erdogan"), except where spelling is the question ("erdoğan"): compare both ways.
+    return f" {key} " in norm or f" {key} " in f" {plain} "
 
 
 def speaker_ok(doc, speaker) -> bool:

@@ -75,6 +75,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     describing = set(atype.describes) | focus | set(near_type)
     anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and in_question(t, related)]
     found: dict[tuple[int, int], Candidate] = {}
+    asks_name = atype.name_part or atype.wh == "how" and atype.focus == "name"  # "how is Erdogan spelled"
 
     def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS, parts: tuple = ()):
         if isinstance(tokens_or_chars, tuple):  # a character range from a pattern
@@ -96,7 +97,6 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
         if not atype.typed and len(span.ents) == 1 and len(span.ents[0]) >= len(span) - 1 \
                 and span.ents[0].label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"):
             base -= 0.2  # "what"/"how" asks for a thing or a way; a date or a figure has its own question
-        asks_name = atype.name_part or atype.wh == "how" and atype.focus == "name"  # "how is Erdogan spelled"
         if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
         if asks_name and atype.constraints and not all(

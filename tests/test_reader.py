@@ -3,7 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.reader import penalty, support
+from rag.qtype import detect
+from rag.reader import penalty, states, support
+from rag.values import canonical, pair_key
 
 
 def ev(dense: float, score: float = 0.5, predicate_ok: bool | None = False):
@@ -24,3 +26,22 @@ def test_support_is_penalised_only_when_the_verb_is_missing():
 
 def test_a_close_paraphrase_keeps_its_full_score():
     assert support(ev(0.85, score=0.59, predicate_ok=False), 0.25) == pytest.approx(0.59)
+
+
+def test_a_name_is_stated_whatever_its_diacritics():
+    who = detect("Who called Putin?")
+    assert states("President Erdoğan called Putin.", canonical("Erdogan", "person"), who)
+    assert states("President Erdogan called Putin.", canonical("Erdoğan", "person"), who)
+
+
+def test_spelling_keys_keep_their_diacritics():
+    spelled = detect("How is Erdogan spelled?")
+    assert states("President Erdoğan called.", "erdoğan", spelled)
+    assert not states("President Erdogan called.", "erdoğan", spelled)
+
+
+def test_a_pair_is_stated_when_both_are_named_in_any_order():
+    key = pair_key(("Putin", "Erdogan"))
+    both = detect("Which two presidents spoke?")
+    assert states("Erdoğan told Putin that talks would go on.", key, both)
+    assert not states("Putin spoke to reporters.", key, both)
