@@ -88,6 +88,12 @@ class AnswerType:
     def typed(self) -> bool:
         return self.kind in TYPED
 
+    @property
+    def asks_name(self) -> bool:
+        """The question is about a name's form ("first name of Lavrov", "how is Erdogan spelled"),
+        so the person it names may be the answer and spelling variants are different values."""
+        return bool(self.name_part) or self.wh == "how" and self.focus == "name"
+
 
 def _kind_of_noun(lemma: str) -> str | None:
     for kind, nouns in (("person", PERSON_NOUNS), ("org", ORG_NOUNS), ("place", PLACE_NOUNS),

@@ -187,7 +187,7 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         same = _near(ev.text, describing, words, similarity, same_min) if atype.focus else frozenset()
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
-            if atype.focus == "name" and (atype.name_part or atype.wh == "how"):  # spelling matters: no folding
+            if atype.asks_name:  # spelling matters: no folding
                 key = squad_normalize(cand.value or cand.text)
             else:
                 key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)

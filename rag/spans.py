@@ -75,7 +75,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     describing = set(atype.describes) | focus | set(near_type)
     anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and in_question(t, related)]
     found: dict[tuple[int, int], Candidate] = {}
-    asks_name = atype.name_part or atype.wh == "how" and atype.focus == "name"  # "how is Erdogan spelled"
+    asks_name = atype.asks_name  # "how is Erdogan spelled": the person named may be the answer
 
     def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS, parts: tuple = ()):
         if isinstance(tokens_or_chars, tuple):  # a character range from a pattern
