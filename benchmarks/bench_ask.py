@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     ap.add_argument("--set", default=str(ROOT / "eval" / "dev.jsonl"))
     ap.add_argument("--passes", type=int, default=2)
     args = ap.parse_args(argv)
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     items = [json.loads(line) for line in open(args.set, encoding="utf-8") if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:

@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     ap.add_argument("--index-dir", default=None)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     items = [json.loads(line) for line in open(args.set, encoding="utf-8") if line.strip()]
     assistant = Assistant.open(args.corpus, index_dir=args.index_dir, threshold=float("-inf"))

@@ -11,7 +11,7 @@ from importlib import import_module
 _EXPORTS = {
     "Corpus": "rag.ingest", "Chunker": "rag.chunk", "Index": "rag.index", "Retriever": "rag.retriever",
     "Embedder": "rag.embed", "SentenceTransformerEmbedder": "rag.embed", "Weights": "rag.fusion",
-    "open_index": "rag.engine", "Assistant": "rag.assistant",
+    "open_index": "rag.engine", "Assistant": "rag.answer.assistant",
     "Document": "rag.types", "Chunk": "rag.types", "Sentence": "rag.types", "Passage": "rag.types",
     "SentenceHit": "rag.types", "Citation": "rag.types", "Answer": "rag.types", "Disagreement": "rag.types",
     "Version": "rag.types",

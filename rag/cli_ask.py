@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import QueryError
-from .followup import turns
+from .answer.followup import turns
 from .query import clean_query
 from .types import Answer
 
@@ -62,7 +62,7 @@ def render(answer: Answer, asked: str) -> str:
 
 
 def run(args) -> int:
-    from .assistant import Assistant
+    from .answer.assistant import Assistant
     from .cli import default_corpus
 
     question = clean_query(args.question)  # fail fast, before the model loads

@@ -24,3 +24,9 @@ class ModelError(RagError):
 
 class QueryError(RagError, ValueError):
     """The question is empty, too long or otherwise unusable."""
+
+
+class AnswererError(RagError):
+    """The answering model cannot be used: a missing or damaged model file, a
+    llama-cpp-python that is not installed, an unreachable or slow endpoint,
+    a reply that is not text, or a context longer than the model's window."""

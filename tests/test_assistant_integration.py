@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.errors import QueryError
 from rag.values import numbers
-from rag.verify import MARKER, claim_markers
+from rag.answer.verify import MARKER, claim_markers
 
 from conftest import ROOT, SEEDS
 
@@ -194,10 +194,10 @@ def test_refresh_picks_up_a_new_article(seeds_copy, tmp_path, real_embedder):
 
 
 def test_cli_ask(tmp_path, real_embedder, monkeypatch, capsys):
-    import rag.assistant
+    import rag.answer.assistant
     from rag.cli import main
 
-    monkeypatch.setattr(rag.assistant, "SentenceTransformerEmbedder", lambda model=None: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None: real_embedder)
     corpus = tmp_path / "seeds"
     shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
     common = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "ix")]

@@ -1,6 +1,6 @@
 """News metonymy: a capital stands for its country in the names check."""
-from rag.capitals import metonyms
-from rag.evidence import _name_in
+from rag.answer.capitals import metonyms
+from rag.answer.evidence import _name_in
 from rag.nlp import terms
 
 

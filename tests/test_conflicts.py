@@ -1,8 +1,8 @@
 """Conflict detection on small hand-made passages."""
 from types import SimpleNamespace as NS
 
-from rag.conflicts import alternatives, comparable, relation
-from rag.qtype import detect
+from rag.answer.conflicts import alternatives, comparable, relation
+from rag.answer.qtype import detect
 
 
 def no_similarity(a, b):

@@ -2,7 +2,7 @@
 import pytest
 
 from rag.errors import QueryError
-from rag.followup import resolve, turns
+from rag.answer.followup import resolve, turns
 
 
 def test_standalone_questions_are_left_alone():

@@ -1,7 +1,7 @@
 """Answer-type detection: general question forms, not the articles' questions."""
 import pytest
 
-from rag.qtype import AnswerType, detect, looks_english
+from rag.answer.qtype import AnswerType, detect, looks_english
 
 
 @pytest.mark.parametrize("question,kind", [

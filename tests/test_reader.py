@@ -3,8 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.qtype import detect
-from rag.reader import penalty, states, support
+from rag.answer.qtype import detect
+from rag.answer.reader import penalty, states, support
 from rag.values import canonical, pair_key
 
 

@@ -2,8 +2,8 @@
 import pytest
 
 from rag.nlp import parse, terms
-from rag.qtype import detect
-from rag.spans import candidates
+from rag.answer.qtype import detect
+from rag.answer.spans import candidates
 
 
 def words_of(question: str) -> set[str]:

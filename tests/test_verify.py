@@ -1,5 +1,5 @@
 """Citation verification on hand-made claims and sentences."""
-from rag.verify import bad_markers, claim_markers, facts, unsupported
+from rag.answer.verify import bad_markers, claim_markers, facts, unsupported
 
 CITED = ["Ankara blamed the death of at least 33 Turkish soldiers on Thursday on an air strike.",
          "It brought the total number of Turkish troops killed in Idlib this month to 53."]

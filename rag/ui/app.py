@@ -277,7 +277,7 @@ def check_port(host: str, port: int) -> None:
 
 def run(args) -> int:
     """``rag serve``: load the model and index once, then serve until interrupted."""
-    from ..assistant import Assistant
+    from ..answer.assistant import Assistant
     from ..cli import default_corpus
 
     corpus = args.corpus or default_corpus()

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import QueryError
-from .nlp import parse
+from ..errors import QueryError
+from ..nlp import parse
 from .qtype import detect
 
 # pronoun -> (category it refers to, grammatical form)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from .evidence import Evidence
 from .terms import SPEECH
-from .nlp import stem
-from .types import Citation
+from ..nlp import stem
+from ..types import Citation
 
 # Words of the answer templates, so the verifier does not ask the articles for them.
 TEMPLATE_WORDS = frozenset("sources differ according articles don't say closest passages related english "

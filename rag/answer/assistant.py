@@ -21,18 +21,18 @@ from pathlib import Path
 
 from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
 from .conflicts import alternatives
-from .embed import SentenceTransformerEmbedder
-from .engine import open_index
-from .errors import CorpusError
+from ..embed import SentenceTransformerEmbedder
+from ..engine import open_index
+from ..errors import CorpusError
 from .evidence import EvidenceScorer
 from .followup import resolve
-from .nlp import parse
+from ..nlp import parse
 from .qtype import AnswerType, detect, looks_english
-from .query import clean_query
+from ..query import clean_query
 from .reader import Pick, read, read_yes_no
-from .retriever import Retriever
+from ..retriever import Retriever
 from .terms import WordSimilarity, question_terms
-from .types import Answer, Disagreement, Version
+from ..types import Answer, Disagreement, Version
 from .verify import bad_markers, unsupported
 
 # Calibrated on eval/dev.jsonl by eval/calibrate.py (predicate_penalty 0.25, shrinking with the dense

@@ -2,7 +2,7 @@
 
 Each of the best usable sentences (it names the question's names; for "what
 did X say", X is the one speaking) is parsed (cached) and offers candidate
-spans (:mod:`rag.spans`). A candidate's ``support`` is its sentence's
+spans (:mod:`rag.answer.spans`). A candidate's ``support`` is its sentence's
 evidence score, less ``predicate_penalty`` when the candidate does not hang
 from the question's verb in the parse ("Thursday" dates the saying, not the
 appointing) -- a penalty that shrinks to nothing as the sentence's dense
@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .evidence import Evidence
-from .nlp import parse_many, stem, terms
+from ..nlp import parse_many, stem, terms
 from .qtype import AnswerType
 from .spans import Candidate, candidates
 from .terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
-from .values import canonical, dates, fold, numbers, pair_key, squad_normalize
+from ..values import canonical, dates, fold, numbers, pair_key, squad_normalize
 
 
 @dataclass(frozen=True)

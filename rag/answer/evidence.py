@@ -5,7 +5,7 @@ score = dense_weight * cosine(question, sentence) + (1 - dense_weight) * coverag
 
 where the cosine uses the sentence vectors stored in the index (nothing is
 re-embedded) and ``coverage`` is the IDF-weighted share of the question's
-words the sentence states (:mod:`rag.terms`). Three checks travel with the
+words the sentence states (:mod:`rag.answer.terms`). Three checks travel with the
 score, because a sentence can be close to a question yet answer another one:
 
 - ``names_ok``: every name in the question occurs in the sentence, the two
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .capitals import metonyms
-from .index import Index
-from .nlp import stem
+from ..index import Index
+from ..nlp import stem
 from .terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
-from .types import Passage
+from ..types import Passage
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Capitals and their countries, for news metonymy: "Moscow" for Russia, "Ankara" for Turkey.
 
 A question about what "Damascus and Moscow" were urged to do is answered by a
-sentence that calls on "Syria and Russia"; the names check (:mod:`rag.evidence`)
+sentence that calls on "Syria and Russia"; the names check (:mod:`rag.answer.evidence`)
 accepts either form. General world knowledge, not words of the corpus.
 
 Example:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .nlp import FUNCTION_WORDS, parse, stem, terms
+from ..nlp import FUNCTION_WORDS, parse, stem, terms
 
 SPEECH = frozenset(stem(w) for w in """say said tell told state add announce claim note comment describe report cite
     quote stress warn explain inform underline point declare insist ask reply respond write wrote written argue

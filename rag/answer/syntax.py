@@ -9,7 +9,7 @@ Example:
 """
 from __future__ import annotations
 
-from .nlp import stem, terms
+from ..nlp import stem, terms
 from .terms import SPEECH, name_match
 
 
