@@ -140,7 +140,8 @@ class Answer:
 
     ``text`` carries inline markers [1], [2] that index ``citations`` (1-based);
     ``short_answer`` is None when ``refused``; ``passages`` are what retrieval
-    returned for ``query`` (shown as "related" on a refusal).
+    returned for ``query`` (shown as "related" on a refusal); ``answered_by``
+    names the answerer, and ``note`` says when a fallback answered.
     """
 
     text: str
@@ -150,6 +151,8 @@ class Answer:
     query: str
     passages: tuple[Passage, ...]
     disagreements: tuple[Disagreement, ...] = ()
+    answered_by: str = ""      # the answerer that proposed it: "llm:...", "rules"
+    note: str | None = None    # for the user: why the rule reader stood in for the model, say
 
     def to_dict(self) -> dict:
         d = asdict(self)

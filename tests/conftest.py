@@ -66,3 +66,31 @@ def real_embedder():
     from rag.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+class ScriptedChat:
+    """A ChatModel that replies from a script, one reply per call (for unit tests of what
+    the assistant does with a proposal; integration tests use the real model)."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str):
+        self.replies, self.calls = list(replies), []
+
+    def complete(self, messages, *, max_tokens=48, timeout=30.0, on_token=None):
+        self.calls.append(messages)
+        reply = self.replies.pop(0) if self.replies else "unanswerable"
+        if on_token is not None:
+            for piece in reply.split(" "):
+                on_token(piece + " ")
+        return reply
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    """The bundled articles indexed once per module with the fake embedder."""
+    from rag.engine import open_index
+
+    embedder = FakeEmbedder()
+    index, _ = open_index(SEEDS, embedder=embedder, index_dir=tmp_path_factory.mktemp("fake-index"))
+    return index, embedder

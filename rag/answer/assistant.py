@@ -1,13 +1,19 @@
 """The assistant: a question (and earlier turns) in, a short cited answer out.
 
     question -> follow-up resolution -> answer type -> retrieval -> sentence evidence
-             -> short answer -> claims quoting the evidence -> verification -> Answer
+             -> answerer proposes (a local model by default; the rule reader as fallback)
+             -> grounding: the proposal verbatim in a sentence, exact offsets, type check
+             -> refusal checks -> claims quoting the evidence -> verification -> Answer
 
-No language model: every claim is a verbatim clause of an article sentence
-or a short template whose facts come from the sentences it cites, and each
-claim is checked before it is shown. When nothing survives the checks, or
-the best evidence scores below a threshold calibrated on eval/dev.jsonl
-(``eval/calibrate.py``), the answer is "The articles don't say."
+The answerer only proposes (:mod:`rag.answer.draft`). A proposal that is
+not found verbatim in a retrieved sentence, or is of the wrong type, is
+retried once with a stricter prompt, then refused; a grounded answer whose
+sentence supports the question less than a threshold calibrated on
+eval/dev.jsonl (``eval/calibrate.py``) is refused too. Every claim shown is
+a verbatim clause of an article sentence or a short template whose facts
+come from the sentences it cites, checked before it is shown. Other
+articles that state the same value are cited as well; different values for
+the same fact are reported as a disagreement.
 
 Example:
     >>> a = Assistant.open("seeds")                          # doctest: +SKIP
@@ -16,34 +22,46 @@ Example:
 """
 from __future__ import annotations
 
+import queue
 import threading
+from dataclasses import replace
 from pathlib import Path
 
-from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
-from .conflicts import alternatives
 from ..embed import SentenceTransformerEmbedder
 from ..engine import open_index
-from ..errors import CorpusError
+from ..errors import AnswererError, CorpusError
+from ..nlp import parse
+from ..query import clean_query
+from ..retriever import Retriever
+from ..types import Answer, Disagreement, Version
+from .accept import proposal_pick, type_agrees, yes_no_pick
+from .backends import make_answerer
+from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
+from .conflicts import alternatives
+from .draft import Question
 from .evidence import EvidenceScorer
 from .followup import resolve
-from ..nlp import parse
 from .qtype import AnswerType, detect, looks_english
-from ..query import clean_query
-from .reader import Pick, read, read_yes_no
-from ..retriever import Retriever
+from .reader import Pick
+from .rules import RuleAnswerer
 from .terms import WordSimilarity, question_terms
-from ..types import Answer, Disagreement, Version
 from .verify import bad_markers, unsupported
 
 # Calibrated on eval/dev.jsonl by eval/calibrate.py (predicate_penalty 0.25, shrinking with the dense
 # cosine between 0.6 and 0.8: see reader.penalty); never tuned on gold.
 THRESHOLD = 0.4229
+# The same calibration for answers proposed by a language model (eval/calibrate.py --answerer llm).
+LLM_THRESHOLD = 0.30
 
 
 class Assistant:
-    """Answers questions over one index. Settings here; the question goes to :meth:`ask`."""
+    """Answers questions over one index. Settings here; the question goes to :meth:`ask`.
 
-    def __init__(self, retriever: Retriever, *, k: int = 8, threshold: float = THRESHOLD, dense_weight: float = 0.5,
+    ``answerer`` proposes answers (None: the rule reader); ``note`` is shown
+    with every answer when the intended answerer could not be set up."""
+
+    def __init__(self, retriever: Retriever, *, answerer=None, note: str | None = None, k: int = 8,
+                 threshold: float = THRESHOLD, llm_threshold: float = LLM_THRESHOLD, dense_weight: float = 0.5,
                  soft_min: float = 0.55, top: int = 6, margin: float = 0.08, predicate_penalty: float = 0.25,
                  corpus_dir: str | Path | None = None, index_dir: str | Path | None = None):
         if k < 1 or top < 1:
@@ -51,20 +69,48 @@ class Assistant:
         if not 0.0 <= soft_min <= 1.0:
             raise ValueError(f"soft_min is a cosine between 0 and 1; got {soft_min}.")
         self.k, self.threshold, self.dense_weight, self.soft_min = k, threshold, dense_weight, soft_min
+        self.llm_threshold = llm_threshold
         self.top, self.margin, self.predicate_penalty = top, margin, predicate_penalty
         self.corpus_dir, self.index_dir = corpus_dir, index_dir
         self.embedder = retriever.embedder
         self.words = WordSimilarity(self._embed)  # word vectors do not depend on the index: kept on refresh
+        self.rules = RuleAnswerer(similarity=self.words, top=top, predicate_penalty=predicate_penalty,
+                                  soft_min=soft_min)
+        self.answerer = answerer if answerer is not None else self.rules
+        self.note = note
         self._lock = threading.Lock()
         self._swap(retriever)
 
     @classmethod
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None, model: str | None = None,
-             embedder=None, **settings) -> "Assistant":
-        """Open (building or updating as needed) the index of ``corpus_dir``."""
+             embedder=None, answerer: str = "llm", llm_model: str | Path | None = None, llm_url: str | None = None,
+             llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
+             **settings) -> "Assistant":
+        """Open (building or updating as needed) the index of ``corpus_dir``.
+
+        ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
+        "0.5b", "1.5b" or a GGUF path; or the OpenAI-compatible server at
+        ``llm_url``) or "rules"; an Answerer instance may be passed too."""
         embedder = embedder or SentenceTransformerEmbedder(model)
         index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir)
-        return cls(Retriever(index, embedder), corpus_dir=corpus_dir, index_dir=index_dir, **settings)
+        note = None
+        if isinstance(answerer, str):
+            answerer, note = make_answerer(answerer, llm_model=llm_model, llm_url=llm_url, llm_name=llm_name,
+                                           llm_timeout=llm_timeout, llm_cache=llm_cache)
+        return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
+                   index_dir=index_dir, **settings)
+
+    def warm_up(self) -> None:
+        """Load the answering model now (seconds) instead of on the first question.
+        A model that cannot load leaves the rule reader answering, with a note."""
+        warm = getattr(self.answerer, "warm_up", None)
+        if warm is None:
+            return
+        try:
+            warm()
+        except AnswererError as exc:
+            self.note = f"{exc} The rule reader answers instead."
+            self.answerer = self.rules
 
     def refresh(self) -> str:
         """Re-open the index of the same folder (an incremental update after articles
@@ -97,8 +143,9 @@ class Assistant:
         return self.ask_traced(question, history, **search)[0]
 
     def ask_traced(self, question: str, history=None, *, k: int | None = None, doc_ids=None,
-                   date_from: str | None = None, date_to: str | None = None) -> tuple[Answer, dict]:
-        """:meth:`ask` plus the figures behind the decision (for calibration and debugging)."""
+                   date_from: str | None = None, date_to: str | None = None, on_token=None) -> tuple[Answer, dict]:
+        """:meth:`ask` plus the figures behind the decision (for calibration and debugging).
+        ``on_token`` receives the model's text as it is generated (streaming)."""
         query = clean_query(resolve(clean_query(question), history))
         retriever, scorer = self._state
         atype = detect(query)
@@ -110,21 +157,81 @@ class Assistant:
         evidence = scorer.rank(qterms, atype.attribute, qvec, list(passages))
         words = {w for w, _, _ in qterms.terms} | {s for _, s, _ in qterms.terms}
         words |= {part for w in list(words) for part in w.split("-") if len(part) >= 3}  # "Putin-Erdogan"
-        if atype.kind == "yesno":
-            picks = read_yes_no(evidence, query, self.predicate_penalty)
-        else:
-            picks = read(evidence, atype, qterms, words, top=self.top, predicate_penalty=self.predicate_penalty,
-                         similarity=self.words, soft_min=self.soft_min)
-        trace = {"query": query, "kind": atype.kind, "support": picks[0].support if picks else None,
-                 "picks": [(p.value, p.score, p.support, p.evidence.doc_id, len(p.sources)) for p in picks[:5]],
+        q = Question(query, atype, qterms, frozenset(words), asked=question)
+        picks = self.rules.picks(q, evidence)
+        trace = {"query": query, "kind": atype.kind, "support": None, "backend": self.answerer.name, "draft": None,
+                 "reason": None, "picks": [(p.value, p.score, p.support, p.evidence.doc_id, len(p.sources))
+                                          for p in picks[:5]],
                  "evidence": [(e.score, e.dense, e.coverage, e.names_ok, e.predicate_ok, e.attribute_ok, e.text)
                               for e in evidence[:5]]}
-        if picks and picks[0].support >= self.threshold:
-            answer = self._answer(query, picks, atype, passages)
-            if answer is not None:
-                return answer, trace
+        note, best, threshold = self.note, None, self.threshold
+        if self.answerer is self.rules:
+            best = picks[0] if picks else None
+            if best is not None and atype.kind == "yesno":  # the same fact-by-fact check as a model's yes/no
+                best = yes_no_pick(best.value, q, picks)
+            trace["reason"] = None if best else "no candidate"
+        else:
+            try:
+                best = self._propose(q, evidence, history, picks, trace, on_token)
+                threshold = self.llm_threshold
+            except AnswererError as exc:  # the model failed for this question: the rules stand in, and say so
+                note = f"{exc} This answer is from the rule reader."
+                trace["backend"], trace["reason"] = "rules", f"fallback: {exc}"
+                best = picks[0] if picks else None
+        by = "rules" if trace["backend"] == "rules" else self.answerer.name
+        if best is not None:
+            trace["support"] = best.support
+            if best.support >= threshold:
+                others = [p for p in picks if p.key != best.key]
+                answer = self._answer(query, [best, *others], atype, passages)
+                if answer is not None:
+                    return replace(answer, answered_by=by, note=note), trace
+                trace["reason"] = "a claim failed verification"
+            else:
+                trace["reason"] = f"support {best.support:.3f} below {threshold:.3f}"
         return Answer(text=refusal(foreign=not looks_english(query, scorer.vocab.df), related=bool(passages)),
-                      short_answer=None, refused=True, citations=(), query=query, passages=passages), trace
+                      short_answer=None, refused=True, citations=(), query=query, passages=passages,
+                      answered_by=by, note=note), trace
+
+    def _propose(self, q: Question, evidence, history, picks: list[Pick], trace: dict, on_token) -> Pick | None:
+        """The model's grounded answer, retried once with a stricter prompt; None to refuse."""
+        for strict in (False, True):
+            draft = self.answerer.answer(q, evidence, history, strict=strict, on_token=None if strict else on_token)
+            trace["draft"] = draft.raw
+            if draft.abstained:
+                trace["reason"] = f"abstained: {draft.note}"
+                return None
+            if q.atype.kind == "yesno":
+                best = yes_no_pick(draft.answer, q, picks)
+                if best is None:
+                    trace["reason"] = "yes/no not borne out by the sentence"
+                    return None  # a retry cannot change what the sentence says
+                return best
+            best = proposal_pick(draft.answer, q, evidence, picks, predicate_penalty=self.predicate_penalty)
+            if best is not None and type_agrees(best.value, q.atype.kind):
+                return best
+            trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
+        return None
+
+    def ask_stream(self, question: str, history=None, **search):
+        """:meth:`ask` as a stream: the model's text as it comes (str pieces),
+        then the verified :class:`Answer` (or the refusal) as the last item."""
+        pieces: queue.Queue = queue.Queue()
+        done = object()
+
+        def work():
+            try:
+                pieces.put(self.ask_traced(question, history, on_token=pieces.put, **search)[0])
+            except BaseException as exc:  # re-raised in the caller's thread
+                pieces.put(exc)
+            finally:
+                pieces.put(done)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (item := pieces.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
     def _answer(self, query: str, picks: list[Pick], atype: AnswerType, passages) -> Answer | None:
         """Claims for the best value, then for disputed and differently-counted values;

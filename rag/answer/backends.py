@@ -1,0 +1,45 @@
+"""Choosing the answerer from settings: ``llm`` (the default: a local GGUF
+model, or an OpenAI-compatible endpoint when a URL is given) or ``rules``.
+
+The local model is resolved (assembled from its PyPI parts on first use) but
+not loaded here: loading takes seconds, so it happens on the first question
+or at :meth:`Assistant.warm_up`. When no model can be had, the rule reader
+answers and the note says why.
+
+Example:
+    >>> answerer, note = make_answerer("rules")
+    >>> answerer is None, note is None
+    (True, None)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import AnswererError
+
+KINDS = ("llm", "rules")
+
+
+def make_answerer(kind: str = "llm", *, llm_model: str | Path | None = None, llm_url: str | None = None,
+                  llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
+                  n_threads: int | None = None):
+    """``(answerer, note)``: the language-model answerer, or None for the rule
+    reader; ``note`` explains a fallback to the rules (a missing model part, say)."""
+    if kind not in KINDS:
+        raise ValueError(f"answerer must be one of {', '.join(KINDS)}; got {kind!r}.")
+    if kind == "rules":
+        return None, None
+    from .llm import LLMAnswerer
+
+    if llm_url:
+        from .endpoint import EndpointChat
+
+        return LLMAnswerer(EndpointChat(llm_url, model=llm_name, timeout=llm_timeout), timeout=llm_timeout), None
+    from .llama_local import LlamaCppChat
+    from .model_files import resolve_model
+
+    try:
+        path = resolve_model(None if llm_model is None else str(llm_model), cache_dir=llm_cache)
+    except AnswererError as exc:
+        return None, f"{exc} The rule reader answers instead."
+    return LLMAnswerer(LlamaCppChat(path, n_threads=n_threads), timeout=llm_timeout), None

@@ -1,0 +1,96 @@
+"""A GGUF model run in process by llama-cpp-python, as a :class:`~rag.answer.draft.ChatModel`.
+
+The model loads once, on the first call (or :meth:`LlamaCppChat.warm_up`);
+one generation runs at a time (a llama.cpp context is not thread-safe), and
+each call has a deadline: generation stops at the next token after it and
+the call fails with a one-line :class:`~rag.errors.AnswererError`.
+
+Example:
+    >>> chat = LlamaCppChat(resolve_model("0.5b"))                      # doctest: +SKIP
+    >>> chat.complete([{"role": "user", "content": "Say yes."}], max_tokens=3)  # doctest: +SKIP
+    'Yes'
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from ..errors import AnswererError
+from .draft import OnToken
+
+
+class LlamaCppChat:
+    """Settings here (model file, window, threads); messages go to :meth:`complete`."""
+
+    def __init__(self, model_path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+                 name: str | None = None):
+        if n_ctx < 512:
+            raise ValueError(f"n_ctx is the model's window in tokens and must be at least 512; got {n_ctx}.")
+        self.model_path = Path(model_path)
+        self.n_ctx, self.n_threads = n_ctx, n_threads
+        self.name = name or f"llama.cpp:{self.model_path.name}"
+        self._llm = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first question."""
+        with self._lock:
+            self._load()
+
+    def _load(self):
+        if self._llm is not None:
+            return self._llm
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise AnswererError(
+                f"llama-cpp-python is not installed or failed to build ({exc}); reinstall it with "
+                "CMAKE_ARGS=-DLLAMA_CURL=OFF .venv/bin/pip install llama-cpp-python==0.3.36, "
+                "or answer through a server with --llm-url.") from None
+        if not self.model_path.is_file():
+            raise AnswererError(f"model file {self.model_path} does not exist; pass --llm-model 0.5b, 1.5b "
+                                "or the path of a GGUF file.")
+        try:
+            import os
+
+            threads = self.n_threads or max(1, min(4, os.cpu_count() or 1))
+            self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=threads,
+                              n_threads_batch=threads, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise AnswererError(f"llama.cpp cannot load {self.model_path} ({exc}); check that it is a GGUF "
+                                "model file (re-assemble the bundled one by deleting it from the cache).") from None
+        return self._llm
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return len(self._load().tokenize(text.encode("utf-8", "replace"), add_bos=False))
+
+    def complete(self, messages: list[dict], *, max_tokens: int = 48, timeout: float = 30.0,
+                 on_token: OnToken | None = None) -> str:
+        """The reply to ``messages`` (greedy decoding), streamed to ``on_token``."""
+        with self._lock:
+            llm = self._load()
+            deadline = time.monotonic() + timeout
+            pieces: list[str] = []
+            try:
+                from llama_cpp import StoppingCriteriaList
+
+                stop = StoppingCriteriaList([lambda ids, logits: time.monotonic() > deadline])
+                stream = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,
+                                                    top_k=1, stream=True, stopping_criteria=stop)
+                for part in stream:
+                    delta = part["choices"][0].get("delta", {}).get("content") or ""
+                    if delta:
+                        pieces.append(delta)
+                        if on_token is not None:
+                            on_token(delta)
+            except ValueError as exc:
+                if "context window" in str(exc) or "exceed" in str(exc):
+                    raise AnswererError(f"the question and its evidence do not fit the model's window of "
+                                        f"{self.n_ctx} tokens ({exc}); ask with fewer passages (-k).") from None
+                raise AnswererError(f"llama.cpp failed to answer ({exc}).") from None
+            if time.monotonic() > deadline:
+                raise AnswererError(f"the model did not answer within {timeout:g} s; raise --llm-timeout "
+                                    "or use a smaller model (--llm-model 0.5b).")
+            return "".join(pieces)

@@ -1,0 +1,111 @@
+"""A language model as answerer: it reads the best evidence sentences and
+proposes the shortest phrase copied from them, or abstains.
+
+The prompt is plain and the context short, because small models collapse
+when asked to also number their sources (../shared/READER-PROBE.md): the
+model only proposes a phrase; finding it in a sentence, and so its exact
+offsets and citation, is the assistant's job (:mod:`rag.answer.ground`).
+
+Context: the ``n_sentences`` best distinct sentences of the ``n_passages``
+best passages, ranked by ``sentence score * (1 + passage score)``.
+
+Example:
+    >>> parse_reply(' "33 Turkish soldiers." ')
+    '33 Turkish soldiers'
+    >>> parse_reply("Unanswerable.") is None
+    True
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .draft import ChatModel, Draft, OnToken, Question
+from .evidence import Evidence
+
+SYSTEM = ("You answer questions using only the given news context. Reply with the shortest exact phrase copied "
+          "from the context (for a who-question, the person's name; for how many, the number). If the context "
+          "does not contain the answer, reply exactly: unanswerable")
+STRICT = (" Your previous reply was not found in the context. Copy the words exactly as they are written in the "
+          "context, character for character: no rewording, no explanation.")
+YES_NO = ("You answer yes/no questions using only the given news context. Reply with exactly one word: yes or no. "
+          "If the context does not say, reply exactly: unanswerable")
+ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no (answer|information)|"
+                     r"(the )?context does not|i (don't|do not|cannot) know|unknown|n/?a)\b", re.I)
+MAX_SENTENCE_CHARS = 1200  # a sentence longer than this is cut in the prompt (never in what is cited)
+
+
+def parse_reply(text: str | None) -> str | None:
+    """The proposed phrase from a raw reply, or None for an abstention or no text."""
+    if not text:
+        return None
+    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(answer|a)\s*:\s*", "", line.strip(), flags=re.I)
+    line = line.strip().strip("\"'“”‘’`*").strip().rstrip(".,;:!").strip().strip("\"'“”‘’`*").strip()
+    if not line or ABSTAIN.match(line):
+        return None
+    return line
+
+
+def context(evidence: Sequence[Evidence], *, n_passages: int = 6, n_sentences: int = 8) -> list[Evidence]:
+    """The sentences the model reads, best first (see the module docstring)."""
+    top = []
+    for ev in evidence:
+        if ev.passage.chunk_id not in top:
+            top.append(ev.passage.chunk_id)
+    allowed = set(top[:n_passages])
+
+    def rank(ev: Evidence) -> float:
+        hit = next((h.score for h in ev.passage.sentences if h.start == ev.start), ev.dense)
+        return hit * (1.0 + ev.passage.score)
+
+    chosen, seen = [], set()
+    for ev in sorted((e for e in evidence if e.passage.chunk_id in allowed), key=lambda e: -rank(e)):
+        if ev.text not in seen:  # the same sentence in two overlapping chunks is read once
+            seen.add(ev.text)
+            chosen.append(ev)
+    return chosen[:n_sentences]
+
+
+def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, strict: bool = False) -> list:
+    text = "\n".join(" ".join(e.text.split())[:MAX_SENTENCE_CHARS] for e in sentences)
+    system = YES_NO if yes_no else SYSTEM + (STRICT if strict else "")
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": f"Context: {text}\n\nQuestion: {question}"}]
+
+
+class LLMAnswerer:
+    """Settings here (the chat transport, context size, token budget); the question goes to :meth:`answer`."""
+
+    def __init__(self, chat: ChatModel, *, n_passages: int = 6, n_sentences: int = 8, max_tokens: int = 32,
+                 timeout: float = 30.0):
+        if n_passages < 1 or n_sentences < 1 or max_tokens < 1:
+            raise ValueError(f"n_passages, n_sentences and max_tokens must be at least 1; got {n_passages}, "
+                             f"{n_sentences}, {max_tokens}.")
+        if timeout <= 0:
+            raise ValueError(f"timeout is in seconds and must be positive; got {timeout}.")
+        self.chat, self.n_passages, self.n_sentences = chat, n_passages, n_sentences
+        self.max_tokens, self.timeout = max_tokens, timeout
+        self.name = f"llm:{chat.name}"
+
+    def warm_up(self) -> None:
+        warm = getattr(self.chat, "warm_up", None)
+        if warm is not None:
+            warm()
+
+    def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
+               on_token: OnToken | None = None) -> Draft:
+        """Ask the model; raises AnswererError when the model cannot answer at all."""
+        sentences = context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)
+        if not sentences:
+            return Draft(None, (), self.name, note="nothing was retrieved")
+        yes_no = question.atype.kind == "yesno"
+        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict),
+                                 max_tokens=4 if yes_no else self.max_tokens, timeout=self.timeout,
+                                 on_token=on_token)
+        proposal = parse_reply(raw)
+        if yes_no and proposal is not None:
+            word = proposal.split()[0].lower().strip(".,!")
+            proposal = {"yes": "Yes", "no": "No"}.get(word)
+        note = None if proposal is not None else "the model found no answer in the evidence"
+        return Draft(proposal, tuple(sentences), self.name, note=note, raw=raw)

@@ -1,0 +1,100 @@
+"""What the assistant does with a model's proposal: ground it, check it, retry once, or refuse.
+
+The model is scripted here (its replies are the test's input); the index, retrieval and every check
+are real. The real model answers in tests/test_llm_integration.py."""
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.llm import LLMAnswerer, STRICT
+from rag.errors import AnswererError
+from rag.retriever import Retriever
+
+from conftest import ROOT, ScriptedChat
+
+
+def make(seeds_index, *replies, **settings):
+    index, embedder = seeds_index
+    chat = ScriptedChat(*replies)
+    settings.setdefault("llm_threshold", 0.0)  # these tests are about grounding, not the calibrated threshold
+    return Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat), **settings), chat
+
+
+def test_a_verbatim_proposal_is_answered_with_exact_offsets(seeds_index):
+    assistant, chat = make(seeds_index, "33 turkish soldiers")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert not answer.refused and answer.answered_by == "llm:scripted"
+    assert answer.short_answer.lower() == "33 turkish soldiers" and answer.short_answer != "33 turkish soldiers"
+    assert len(chat.calls) == 1
+    for c in answer.citations:
+        text = (ROOT / c.source_path).read_text(encoding="utf-8", errors="replace")
+        assert text[c.start:c.end] == c.text
+    assert "33 Turkish soldiers" in answer.citations[0].text
+
+
+def test_an_invented_phrase_is_retried_strictly_then_refused(seeds_index):
+    assistant, chat = make(seeds_index, "34 soldiers", "thirty-four troops")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert answer.refused and answer.short_answer is None and answer.citations == ()
+    assert len(chat.calls) == 2 and STRICT in chat.calls[1][0]["content"]
+    assert STRICT not in chat.calls[0][0]["content"]
+
+
+def test_a_retry_that_copies_exactly_is_answered(seeds_index):
+    assistant, chat = make(seeds_index, "thirty-three soldiers", "33")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert answer.short_answer == "33" and len(chat.calls) == 2
+
+
+def test_abstention_is_a_refusal_without_retry(seeds_index):
+    assistant, chat = make(seeds_index, "unanswerable")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert answer.refused and len(chat.calls) == 1
+
+
+def test_an_answer_of_the_wrong_type_is_refused(seeds_index):
+    assistant, chat = make(seeds_index, "Turkish", "Turkish")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert answer.refused and len(chat.calls) == 2
+
+
+def test_a_yes_about_a_figure_the_sentence_does_not_state_is_never_shown(seeds_index):
+    assistant, _ = make(seeds_index, "yes")
+    answer = assistant.ask("Were 34 Turkish soldiers killed?")
+    assert answer.short_answer != "Yes"
+    if not answer.refused:  # "No", citing the sentence that gives the real figure
+        assert answer.short_answer == "No" and "33" in answer.citations[0].text
+
+
+def test_rules_answer_yes_no_with_the_same_fact_check(seeds_index):
+    index, embedder = seeds_index
+    answer = Assistant(Retriever(index, embedder), threshold=0.0).ask("Were 34 Turkish soldiers killed?")
+    assert answer.short_answer != "Yes"
+
+
+def test_streaming_yields_text_then_the_verified_answer(seeds_index):
+    assistant, _ = make(seeds_index, "33 Turkish soldiers")
+    items = list(assistant.ask_stream("How many Turkish soldiers were killed in the air strike?"))
+    assert all(isinstance(i, str) for i in items[:-1]) and len(items) >= 3
+    assert "".join(items[:-1]).strip() == "33 Turkish soldiers"
+    assert items[-1].short_answer == "33 Turkish soldiers"
+
+
+class BrokenChat:
+    name = "broken"
+
+    def complete(self, messages, **kw):
+        raise AnswererError("no answering server at http://127.0.0.1:9/v1; start one.")
+
+
+def test_a_failing_model_falls_back_to_the_rules_and_says_so(seeds_index):
+    index, embedder = seeds_index
+    assistant = Assistant(Retriever(index, embedder), answerer=LLMAnswerer(BrokenChat()), threshold=0.0)
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert answer.answered_by == "rules" and "no answering server" in answer.note
+    assert "rule reader" in answer.note
+
+
+def test_stream_errors_reach_the_caller(seeds_index):
+    assistant, _ = make(seeds_index, "33")
+    with pytest.raises(Exception, match="question"):
+        list(assistant.ask_stream("   "))

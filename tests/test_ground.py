@@ -1,0 +1,34 @@
+from rag.answer.ground import locate, normalise
+
+
+def test_locate_ignores_case_whitespace_and_quote_style_and_gives_exact_offsets():
+    sentence = "Ankara blamed the death of at least 33  Turkish soldiers on “the regime”."
+    start, end = locate("33 turkish soldiers", sentence)
+    assert sentence[start:end] == "33  Turkish soldiers"
+    start, end = locate('"the regime"', sentence)
+    assert sentence[start:end] == "“the regime”"
+
+
+def test_locate_refuses_partial_words_and_different_figures():
+    assert locate("33", "A total of 133 people") is None
+    assert locate("34 soldiers", "33 soldiers died") is None
+    assert locate("soldier", "33 soldiers died") is None
+
+
+def test_locate_drops_a_leading_article_only_when_needed():
+    sentence = "A spokesman for the Kremlin said"
+    assert sentence.__getitem__(slice(*locate("the Kremlin", sentence))) == "the Kremlin"
+    assert sentence.__getitem__(slice(*locate("The spokesman", sentence))) == "spokesman"
+
+
+def test_normalise_maps_every_character_back():
+    text = "  A\t“B”  c "
+    norm, where = normalise(text)
+    assert norm == 'a "b" c'
+    assert [text[i].lower() for i in where if not text[i].isspace()] == ["a", "“", "b", "”", "c"]
+
+
+def test_empty_and_unicode_inputs():
+    assert locate("", "anything") is None
+    assert locate("Erdoğan", "President Recep Tayyip Erdoğan said") is not None
+    assert locate("x", "") is None
