@@ -1,7 +1,11 @@
-"""Latency of ``Assistant.ask`` on the bundled articles.
+"""Latency of ``Assistant.ask`` on the bundled articles, per answerer.
 
-    .venv/bin/python benchmarks/bench_ask.py                       # dev questions, fresh index in a temp dir
-    .venv/bin/python benchmarks/bench_ask.py --set eval/gold.jsonl --passes 2
+    .venv/bin/python benchmarks/bench_ask.py                       # default model, dev questions, fresh index
+    .venv/bin/python benchmarks/bench_ask.py --answerer rules --passes 2
+    .venv/bin/python benchmarks/bench_ask.py --llm-model 0.5b --passes 1
+
+Also prints the model load time, the first streamed piece of model text
+(time to first token, as the chat shows it) and this process's peak RSS.
 
 Prints: model + index load time, the first question (spaCy and caches cold),
 then p50/p95/max over every question of the set after a warm-up on five
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -37,15 +42,21 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", default=str(ROOT / "seeds"))
     ap.add_argument("--index-dir", default=None, help="default: a fresh temporary folder")
     ap.add_argument("--set", default=str(ROOT / "eval" / "dev.jsonl"))
-    ap.add_argument("--passes", type=int, default=2)
+    ap.add_argument("--passes", type=int, default=1)
+    ap.add_argument("--answerer", choices=["llm", "rules"], default="llm")
+    ap.add_argument("--llm-model", default=None, help="0.5b, 1.5b or a GGUF path (default: the bundled default)")
     args = ap.parse_args(argv)
     from rag.answer.assistant import Assistant
 
     items = [json.loads(line) for line in open(args.set, encoding="utf-8") if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        assistant = Assistant.open(args.corpus, index_dir=args.index_dir or tmp)
-        print(f"open (model load + index): {time.perf_counter() - t0:.2f} s")
+        assistant = Assistant.open(args.corpus, index_dir=args.index_dir or tmp, answerer=args.answerer,
+                                   llm_model=args.llm_model)
+        print(f"open (embedding model + index): {time.perf_counter() - t0:.2f} s")
+        t0 = time.perf_counter()
+        assistant.warm_up()
+        print(f"answerer {assistant.answerer.name} load: {time.perf_counter() - t0:.2f} s  note: {assistant.note}")
         t0 = time.perf_counter()
         assistant.ask("How many Turkish troops died?")
         print(f"first question (spaCy load, caches cold): {1000 * (time.perf_counter() - t0):.0f} ms")
@@ -59,6 +70,19 @@ def main(argv=None) -> int:
                 times.append(1000 * (time.perf_counter() - t0))
             print(f"pass {n}: {len(times)} questions  p50 {statistics.median(times):.0f} ms  "
                   f"p95 {percentile(times, 0.95):.0f} ms  max {max(times):.0f} ms  mean {statistics.mean(times):.0f} ms")
+        firsts = []
+        for item in items[:10]:
+            t0, first = time.perf_counter(), None
+            for piece in assistant.ask_stream(item["question"], history=item.get("history") or []):
+                if first is None and isinstance(piece, str) and piece.strip():
+                    first = 1000 * (time.perf_counter() - t0)
+            if first is not None:
+                firsts.append(first)
+        if firsts:
+            print(f"first streamed text: {len(firsts)} questions  p50 {statistics.median(firsts):.0f} ms  "
+                  f"max {max(firsts):.0f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MiB")
     return 0
 
 

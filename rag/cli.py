@@ -30,6 +30,22 @@ def _common(p: argparse.ArgumentParser) -> None:
                                                  "(default: bundled all-MiniLM-L6-v2)")
 
 
+def _answerer(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--answerer", choices=["llm", "rules"], default="llm",
+                   help="who proposes answers: the local language model (default) or the rule reader")
+    p.add_argument("--llm-model", default=None, help="0.5b, 1.5b (default) or the path of any GGUF chat model")
+    p.add_argument("--llm-url", default=None, help="an OpenAI-compatible server instead of the bundled model, "
+                                                   "e.g. http://127.0.0.1:8080/v1 (Ollama, llama.cpp, vLLM)")
+    p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
+    p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds one model call may take (default 30)")
+
+
+def answerer_settings(args) -> dict:
+    """The answerer flags as keyword arguments of Assistant.open."""
+    return {"answerer": args.answerer, "llm_model": args.llm_model, "llm_url": args.llm_url,
+            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over news articles "
                                                              "with exact citations.")
@@ -56,10 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("-k", type=int, default=None, help="passages to read (default: the assistant's)")
     _common(p)
+    _answerer(p)
     p = sub.add_parser("serve", help="the web chat")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     _common(p)
+    _answerer(p)
     p = sub.add_parser("eval", help="score the assistant against a gold question set")
     p.add_argument("--gold", default=None, help="gold file (default eval/gold.jsonl); JSONL or SQuAD JSON")
     p.add_argument("--corpus", default=None, help="folder of articles (default: the bundled seeds)")
@@ -70,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--index-dir", default=None)
     p.add_argument("--model", default=None)
+    p.add_argument("--answerer", choices=["llm", "rules", "both"], default="both",
+                   help="which answerer to score; both: side by side on the same retrieval (default)")
+    p.add_argument("--llm-model", default=None, help="local model: 0.5b, 1.5b or a GGUF path")
+    p.add_argument("--llm-url", default=None, help="answer through this OpenAI-compatible server instead")
+    p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
+    p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds per model reply (default 30)")
     return parser
 
 

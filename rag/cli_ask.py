@@ -40,6 +40,8 @@ def read_history(path: str | None) -> list[dict]:
 def render(answer: Answer, asked: str) -> str:
     """The answer as plain text for a terminal."""
     lines = [textwrap.fill(answer.text, width=100)]
+    if answer.note:
+        lines.insert(0, f"note: {answer.note}")
     if answer.query != asked:
         lines.append(f"(searched for: {answer.query})")
     if answer.disagreements:
@@ -63,13 +65,13 @@ def render(answer: Answer, asked: str) -> str:
 
 def run(args) -> int:
     from .answer.assistant import Assistant
-    from .cli import default_corpus
+    from .cli import answerer_settings, default_corpus
 
     question = clean_query(args.question)  # fail fast, before the model loads
     history = read_history(args.history)
     settings = {"k": args.k} if args.k else {}
     assistant = Assistant.open(args.corpus or default_corpus(), index_dir=args.index_dir, model=args.model,
-                               **settings)
+                               **answerer_settings(args), **settings)
     for warning in assistant.retriever.index.stats.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     answer = assistant.ask(question, history=history)

@@ -1,4 +1,4 @@
-"""The assistant end to end: real model, real FAISS index on disk, the five bundled articles."""
+"""The assistant end to end with the rule reader: real embedding model, real FAISS index on disk, the five bundled articles (the language model: tests/test_llm_integration.py)."""
 import json
 import re
 import shutil
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, real_embedder):
-    return Assistant.open(SEEDS, index_dir=tmp_path_factory.mktemp("index"), embedder=real_embedder)
+    return Assistant.open(SEEDS, index_dir=tmp_path_factory.mktemp("index"), embedder=real_embedder, answerer="rules")
 
 
 def source_text(path: str) -> str:
@@ -177,13 +177,14 @@ def test_bad_input_is_a_clear_error_or_a_refusal(assistant):
 
 def test_answer_json_has_exactly_the_answer_fields(assistant):
     d = json.loads(json.dumps(assistant.ask("Who is the NATO Secretary-General?").to_dict()))
-    assert set(d) == {"text", "short_answer", "refused", "citations", "query", "passages", "disagreements"}
+    assert set(d) == {"text", "short_answer", "refused", "citations", "query", "passages", "disagreements",
+                      "answered_by", "note"}
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "source", "date", "source_path", "text", "start", "end"}
     assert set(d["passages"][0]) == {"doc_id", "chunk_id", "text", "start", "end", "score"}
 
 
 def test_refresh_picks_up_a_new_article(seeds_copy, tmp_path, real_embedder):
-    assistant = Assistant.open(seeds_copy, index_dir=tmp_path / "ix", embedder=real_embedder)
+    assistant = Assistant.open(seeds_copy, index_dir=tmp_path / "ix", embedder=real_embedder, answerer="rules")
     assert assistant.ask("Who chairs the Lagos port authority?").refused
     (seeds_copy / "lagos-port.txt").write_text(
         "Lagos port expands\n\nThe Lagos port authority, chaired by Amina Bello, opened a new container terminal "

@@ -2,7 +2,7 @@
 
 The model loads once, on the first call (or :meth:`LlamaCppChat.warm_up`);
 one generation runs at a time (a llama.cpp context is not thread-safe), and
-each call has a deadline: generation stops at the next token after it and
+each call has a deadline: generation stops at the first token after it and
 the call fails with a one-line :class:`~rag.errors.AnswererError`.
 
 Example:
@@ -74,12 +74,12 @@ class LlamaCppChat:
             deadline = time.monotonic() + timeout
             pieces: list[str] = []
             try:
-                from llama_cpp import StoppingCriteriaList
-
-                stop = StoppingCriteriaList([lambda ids, logits: time.monotonic() > deadline])
                 stream = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,
-                                                    top_k=1, stream=True, stopping_criteria=stop)
+                                                    top_k=1, stream=True)
                 for part in stream:
+                    if time.monotonic() > deadline:  # checked per token; the prompt's own pass is bounded by n_ctx
+                        stream.close()
+                        break
                     delta = part["choices"][0].get("delta", {}).get("content") or ""
                     if delta:
                         pieces.append(delta)

@@ -40,7 +40,6 @@ EXAMPLES = ["How many Turkish troops died?", "Who is the Secretary-General of NA
 # Answers computed at once. On 2 cores (load_check, 20 users): 2 -> 3.5 req/s; 8 -> same
 # throughput as 4 but p95 13 s instead of 9 s, as answers time-slice the CPU.
 CHAT_CONCURRENCY = 4
-STREAM_STEPS = 6  # the answer appears in this many growing pieces (each holds a worker briefly)
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
@@ -93,7 +92,7 @@ def _iso(value: str, name: str) -> str | None:
 class ChatApp:
     """Event handlers over one Assistant; ``build`` lays out the page."""
 
-    def __init__(self, assistant, corpus_dir: str | Path, *, stream_delay: float = 0.02,
+    def __init__(self, assistant, corpus_dir: str | Path, *, stream_delay: float = 0.1,
                  max_upload_bytes: int = MAX_UPLOAD_BYTES):
         self.assistant = assistant
         self.uploader = Uploader(corpus_dir, max_bytes=max_upload_bytes)
@@ -123,19 +122,22 @@ class ChatApp:
         panel = render.sources_panel([(t["question"], t["sources"]) for t in turns])
         yield chat, "", turns, panel
         history = [{"question": t["question"], "answer": t["answer"]} for t in turns]
-        try:
-            answer = self.assistant.ask(question, history=history, **filters)
+        answer, shown, last = None, "", 0.0
+        try:  # the model's words as they come; the verified, linked answer replaces them at the end
+            for item in self.assistant.ask_stream(question, history=history, **filters):
+                if not isinstance(item, str):
+                    answer = item
+                    break
+                shown += item
+                if time.monotonic() - last >= self.stream_delay:
+                    last = time.monotonic()
+                    chat[-1] = {"role": "assistant", "content": render.streaming_html(shown.strip())}
+                    yield chat, "", turns, panel
         except Exception as exc:  # noqa: BLE001 - the edge: becomes a short message
             message = _explain(exc)
             chat[-1] = {"role": "assistant", "content": f'<div class="failed">{render.esc(message)}</div>'}
             yield chat, question, turns, panel  # the question stays in the box to retry
             raise user_error(message) from None
-        words = answer.text.split(" ")
-        step = max(1, len(words) // STREAM_STEPS)
-        for i in range(step, len(words), step):
-            chat[-1] = {"role": "assistant", "content": render.streaming_html(" ".join(words[:i]))}
-            yield chat, "", turns, panel
-            time.sleep(self.stream_delay)
         turn = len(turns) + 1
         texts = {c.source_path: read_source(c.source_path) for c in answer.citations}
         turns = turns + [{"question": question, "answer": answer.text,
@@ -278,12 +280,15 @@ def check_port(host: str, port: int) -> None:
 def run(args) -> int:
     """``rag serve``: load the model and index once, then serve until interrupted."""
     from ..answer.assistant import Assistant
-    from ..cli import default_corpus
+    from ..cli import answerer_settings, default_corpus
 
     corpus = args.corpus or default_corpus()
     check_port(args.host, args.port)  # before the model loads: fail in a second, not after a minute
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model)
+    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, **answerer_settings(args))
+    assistant.warm_up()  # the model loads now, not during the first question
+    if assistant.note:
+        print(f"warning: {assistant.note}", flush=True)
     n = len(assistant.retriever.index.docs)
     print(f"serving {n} documents from {corpus} at http://{args.host}:{args.port}", flush=True)
     launch(build_app(assistant, corpus), host=args.host, port=args.port)

@@ -167,10 +167,12 @@ def disagreement_table(d: Disagreement, turn: int) -> str:
 
 
 def _query_note(answer: Answer, asked: str | None) -> str:
-    """The standalone query, shown only when it differs from what was typed."""
+    """Why a fallback answered (if it did), and the standalone query, shown only when
+    it differs from what was typed."""
+    fallback = f'<div class="fallback-note">{esc(answer.note)}</div>' if answer.note else ""
     if asked is None or not answer.query or _same(answer.query.casefold(), asked.casefold()):
-        return ""
-    return f'<div class="standalone">searched for: “{esc(answer.query)}”</div>'
+        return fallback
+    return f'{fallback}<div class="standalone">searched for: “{esc(answer.query)}”</div>'
 
 
 def answer_html(answer: Answer, turn: int, *, asked: str | None = None) -> str:

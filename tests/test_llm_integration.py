@@ -1,0 +1,94 @@
+"""The default answerer for real: the bundled language model over the bundled articles, a real index on disk.
+
+Questions are the tests' own (or from eval/dev.jsonl), never from the gold set."""
+import json
+import shutil
+
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.ground import locate
+
+from conftest import ROOT, SEEDS
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, real_embedder):
+    """The 0.5B model: the fastest real model, for the contract tests."""
+    a = Assistant.open(SEEDS, index_dir=tmp_path_factory.mktemp("index"), embedder=real_embedder, llm_model="0.5b")
+    a.warm_up()
+    assert a.note is None, a.note
+    return a
+
+
+def check_offsets(answer):
+    for c in answer.citations:
+        text = (ROOT / c.source_path).read_text(encoding="utf-8", errors="replace")
+        assert text[c.start:c.end] == c.text
+
+
+def test_the_model_answers_with_an_exact_span_of_the_sentence_it_cites(small):
+    answer = small.ask("How many Turkish soldiers were killed in the air strike?")
+    assert not answer.refused and answer.answered_by.startswith("llm:")
+    assert "33" in answer.short_answer
+    assert locate(answer.short_answer, answer.citations[0].text) is not None
+    assert answer.short_answer in answer.citations[0].text  # the span itself, as the article writes it
+    check_offsets(answer)
+
+
+def test_every_number_of_the_answer_is_in_the_sentences_it_cites(small):
+    from rag.answer.verify import claim_markers, unsupported
+
+    answer = small.ask("Which Russian fleet said it was sending warships toward Syria?")
+    assert not answer.refused
+    by_n = {c.n: c for c in answer.citations}
+    for text, ns in claim_markers(answer.text):
+        assert not unsupported(text, [by_n[n].text for n in ns], metadata=[by_n[n].title for n in ns])
+    check_offsets(answer)
+
+
+@pytest.mark.parametrize("question", ["What is the capital of Australia?",
+                                      "How many border guards did Greece deploy?"])
+def test_what_the_articles_do_not_say_is_refused(small, question):
+    answer = small.ask(question)
+    assert answer.refused and answer.citations == () and answer.short_answer is None
+
+
+def test_a_yes_no_question_with_a_wrong_figure_is_never_answered_yes(small):
+    answer = small.ask("Were 35 Turkish soldiers killed in the air strike?")
+    assert answer.short_answer != "Yes"
+
+
+def test_streaming_shows_model_text_before_the_verified_answer(small):
+    items = list(small.ask_stream("Who is the NATO Secretary-General?"))
+    assert isinstance(items[-1], type(small.ask("Who is the NATO Secretary-General?")))
+    assert any(isinstance(i, str) and i.strip() for i in items[:-1])
+    assert "Stoltenberg" in (items[-1].short_answer or "")
+
+
+def test_the_default_model_loads_and_answers(tmp_path, real_embedder):
+    a = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder)
+    answer = a.ask("Who is the Kremlin spokesman?")
+    assert a.note is None and "1.5b" in a.answerer.name
+    assert answer.short_answer and "Peskov" in answer.short_answer
+    check_offsets(answer)
+
+
+def test_cli_ask_with_a_missing_model_file_falls_back_to_the_rules_and_says_why(tmp_path, real_embedder,
+                                                                                 monkeypatch, capsys):
+    import rag.answer.assistant
+    from rag.cli import main
+
+    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None: real_embedder)
+    corpus = tmp_path / "seeds"
+    shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
+    common = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "ix")]
+    missing = tmp_path / "nowhere.gguf"
+    assert main(["ask", "How many Turkish troops died?", "--llm-model", str(missing), "--json", *common]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["answered_by"] == "rules" and str(missing) in d["note"] and "rule reader" in d["note"]
+    assert main(["ask", "How many Turkish troops died?", "--llm-model", "0.5b", "--json", *common]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["answered_by"].startswith("llm:") and "33" in d["short_answer"] and d["note"] is None
