@@ -170,6 +170,20 @@ def test_answer_cites_sentences_that_open_highlighted_and_follow_ups_work(page):
     expect(page.locator("#sources")).to_contain_text("Sources of the answer appear here")
 
 
+def test_model_text_streams_before_the_verified_answer_replaces_it(page):
+    page.evaluate("""() => {
+        window.__streamed = [];
+        new MutationObserver(() => document.querySelectorAll('#chat .answer.streaming').forEach(
+            el => window.__streamed.push(el.innerText))).observe(document.body, {subtree: true, childList: true,
+                                                                               characterData: true});
+    }""")
+    reply = ask(page, "Who is the NATO Secretary-General?")
+    streamed = [t.strip(" ▍\n") for t in page.evaluate("window.__streamed")]
+    assert any(streamed), "no model text was shown before the final answer"
+    assert reply.locator(".streaming").count() == 0 and reply.locator("a.cite").count() >= 1
+    assert "Stoltenberg" in reply.inner_text()
+
+
 def test_example_questions_ask_on_click(page):
     page.locator("#examples").get_by_text("Who is the Kremlin spokesman?").click()
     expect(page.locator("#chat [data-testid=user]").first).to_have_text("Who is the Kremlin spokesman?")
