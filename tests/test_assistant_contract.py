@@ -98,3 +98,29 @@ def test_stream_errors_reach_the_caller(seeds_index):
     assistant, _ = make(seeds_index, "33")
     with pytest.raises(Exception, match="question"):
         list(assistant.ask_stream("   "))
+
+
+def test_a_sentence_long_proposal_is_asked_again_shorter(seeds_index):
+    sentence = "Ankara blamed the death of at least 33 Turkish soldiers on Thursday on an air strike"
+    assistant, chat = make(seeds_index, sentence, "33 Turkish soldiers")
+    answer = assistant.ask("How many Turkish soldiers did Ankara blame the air strike for?")
+    assert answer.short_answer == "33 Turkish soldiers" and len(chat.calls) == 2
+    assert "whole sentence" in chat.calls[1][0]["content"]
+
+
+def test_a_shorter_reply_from_outside_the_first_span_is_ignored(seeds_index):
+    sentence = "Ankara blamed the death of at least 33 Turkish soldiers on Thursday on an air strike"
+    assistant, _ = make(seeds_index, sentence, "53")
+    answer = assistant.ask("How many Turkish soldiers did Ankara blame the air strike for?")
+    assert answer.short_answer == sentence
+
+
+def test_an_answer_that_only_repeats_the_question_is_refused(seeds_index):
+    assistant, _ = make(seeds_index, "Admiral Makarov")
+    assert assistant.ask("Who commands the frigate Admiral Makarov?").refused
+
+
+def test_an_answer_from_a_sentence_that_does_not_name_the_question_names_is_refused(seeds_index):
+    # "Stoltenberg" is in the articles, but never in a sentence about Lagos
+    assistant, _ = make(seeds_index, "Jens Stoltenberg")
+    assert assistant.ask("Who chairs the Lagos port authority?").refused

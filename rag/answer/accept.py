@@ -9,6 +9,10 @@ stands only when every number and date of the question is in the cited
 sentence and the model agrees with the sentence's polarity; a sentence that
 states the fact with another figure makes the answer "No".
 
+The sentence it is found in must also mention the question's names (and,
+for "the X of Y", X): a figure from a sentence about something else is no
+answer, however well the model copied it.
+
 Example:
     >>> type_agrees("33", "number"), type_agrees("Turkey", "number"), type_agrees("last week", "date")
     (True, False, True)
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ..nlp import terms
 from ..values import canonical, dates, numbers, squad_normalize
 from .draft import Question
 from .evidence import Evidence
@@ -44,6 +49,18 @@ def type_agrees(value: str, kind: str) -> bool:
         bare = re.sub(r"[\W\d_]+", "", value)
         return bool(bare) and not (has_date and len(value.split()) <= 2)
     return True
+
+
+def echoes(value: str, question: str) -> bool:
+    """The answer only repeats words of the question ("Makarov" for "Who is the captain of
+    the Admiral Makarov?"): no answer, unless the question offers a choice ("X or Y").
+
+    >>> echoes("Makarov", "Who is the captain of the Admiral Makarov?"), echoes("Reuters", "Who took the photo?")
+    (True, False)
+    """
+    asked = {st for _, st in terms(question)}
+    said = {st for _, st in terms(value)}
+    return bool(said) and said <= asked and " or " not in f" {question.lower()} "
 
 
 def _key(text: str, kind: str, typed: bool) -> str:

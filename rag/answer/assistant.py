@@ -34,7 +34,7 @@ from ..nlp import parse
 from ..query import clean_query
 from ..retriever import Retriever
 from ..types import Answer, Disagreement, Version
-from .accept import proposal_pick, type_agrees, yes_no_pick
+from .accept import echoes, proposal_pick, type_agrees, yes_no_pick
 from .backends import make_answerer
 from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
 from .conflicts import alternatives
@@ -42,7 +42,8 @@ from .draft import Question
 from .evidence import EvidenceScorer
 from .followup import resolve
 from .qtype import AnswerType, detect, looks_english
-from .reader import Pick
+from .reader import Pick, usable
+from .rewrite import LLMRewriter
 from .rules import RuleAnswerer
 from .terms import WordSimilarity, question_terms
 from .verify import bad_markers, unsupported
@@ -63,13 +64,13 @@ class Assistant:
     def __init__(self, retriever: Retriever, *, answerer=None, note: str | None = None, k: int = 8,
                  threshold: float = THRESHOLD, llm_threshold: float = LLM_THRESHOLD, dense_weight: float = 0.5,
                  soft_min: float = 0.55, top: int = 6, margin: float = 0.08, predicate_penalty: float = 0.25,
-                 corpus_dir: str | Path | None = None, index_dir: str | Path | None = None):
+                 rewrite: str = "rules", long_answer: int = 10, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None):
         if k < 1 or top < 1:
             raise ValueError(f"k and top must be at least 1; got k={k}, top={top}.")
         if not 0.0 <= soft_min <= 1.0:
             raise ValueError(f"soft_min is a cosine between 0 and 1; got {soft_min}.")
         self.k, self.threshold, self.dense_weight, self.soft_min = k, threshold, dense_weight, soft_min
-        self.llm_threshold = llm_threshold
+        self.llm_threshold, self.long_answer = llm_threshold, long_answer
         self.top, self.margin, self.predicate_penalty = top, margin, predicate_penalty
         self.corpus_dir, self.index_dir = corpus_dir, index_dir
         self.embedder = retriever.embedder
@@ -78,6 +79,10 @@ class Assistant:
                                   soft_min=soft_min)
         self.answerer = answerer if answerer is not None else self.rules
         self.note = note
+        if rewrite not in ("rules", "llm"):
+            raise ValueError(f"rewrite is how follow-ups become standalone questions: 'rules' or 'llm'; got {rewrite!r}.")
+        chat = getattr(self.answerer, "chat", None)
+        self.rewriter = LLMRewriter(chat) if rewrite == "llm" and chat is not None else None
         self._lock = threading.Lock()
         self._swap(retriever)
 
@@ -146,7 +151,7 @@ class Assistant:
                    date_from: str | None = None, date_to: str | None = None, on_token=None) -> tuple[Answer, dict]:
         """:meth:`ask` plus the figures behind the decision (for calibration and debugging).
         ``on_token`` receives the model's text as it is generated (streaming)."""
-        query = clean_query(resolve(clean_query(question), history))
+        query = clean_query(self._standalone(clean_query(question), history))
         retriever, scorer = self._state
         atype = detect(query)
         content = atype.subject or query  # "how is X's name spelled": look for X, not for "spelled"
@@ -193,6 +198,15 @@ class Assistant:
                       short_answer=None, refused=True, citations=(), query=query, passages=passages,
                       answered_by=by, note=note), trace
 
+    def _standalone(self, question: str, history) -> str:
+        """The follow-up as a standalone question: the rules, or the model when asked to (rules on failure)."""
+        if self.rewriter is not None and history:
+            try:
+                return self.rewriter.rewrite(question, history)
+            except AnswererError:
+                pass
+        return resolve(question, history)
+
     def _propose(self, q: Question, evidence, history, picks: list[Pick], trace: dict, on_token) -> Pick | None:
         """The model's grounded answer, retried once with a stricter prompt; None to refuse."""
         for strict in (False, True):
@@ -209,9 +223,30 @@ class Assistant:
                 return best
             best = proposal_pick(draft.answer, q, evidence, picks, predicate_penalty=self.predicate_penalty)
             if best is not None and type_agrees(best.value, q.atype.kind):
-                return best
+                if not usable(best.evidence):  # the model copied well, from a sentence about something else
+                    trace["reason"] = "its sentence does not name what the question names"
+                    return None
+                if echoes(best.value, q.text):
+                    trace["reason"] = "the answer only repeats the question"
+                    return None
+                return self._shorten(q, evidence, history, picks, best, trace)
             trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
         return None
+
+    def _shorten(self, q: Question, evidence, history, picks: list[Pick], best: Pick, trace: dict) -> Pick:
+        """A sentence-long proposal is asked for once more, shorter; the shorter one replaces
+        it only if it is grounded inside the same span."""
+        if len(best.value.split()) <= self.long_answer:
+            return best
+        draft = self.answerer.answer(q, evidence, history, shorter=True)
+        if draft.abstained:
+            return best
+        short = proposal_pick(draft.answer, q, [best.evidence], picks, predicate_penalty=self.predicate_penalty)
+        if short is None or not (best.candidate.start <= short.candidate.start < short.candidate.end
+                                 <= best.candidate.end) or echoes(short.value, q.text):
+            return best
+        trace["draft"] = f"{trace['draft']} -> {draft.raw}"
+        return proposal_pick(short.value, q, evidence, picks, predicate_penalty=self.predicate_penalty) or short
 
     def ask_stream(self, question: str, history=None, **search):
         """:meth:`ask` as a stream: the model's text as it comes (str pieces),

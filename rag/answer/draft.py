@@ -65,12 +65,13 @@ class Answerer(Protocol):
     """Proposes a short answer from ranked evidence sentences.
 
     ``strict`` asks for a second, stricter attempt after a proposal failed
-    grounding; ``on_token`` receives generated text as it comes (streaming)."""
+    grounding; ``shorter`` asks again after a sentence-long proposal;
+    ``on_token`` receives generated text as it comes (streaming)."""
 
     name: str
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history: Sequence[tuple[str, str]] = (), *,
-               strict: bool = False, on_token: OnToken | None = None) -> Draft: ...
+               strict: bool = False, shorter: bool = False, on_token: OnToken | None = None) -> Draft: ...
 
 
 class ChatModel(Protocol):

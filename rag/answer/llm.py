@@ -28,6 +28,8 @@ SYSTEM = ("You answer questions using only the given news context. Reply with th
           "does not contain the answer, reply exactly: unanswerable")
 STRICT = (" Your previous reply was not found in the context. Copy the words exactly as they are written in the "
           "context, character for character: no rewording, no explanation.")
+SHORTER = (" Your previous reply was a whole sentence. Reply with only the few words of the context that answer "
+           "the question.")
 YES_NO = ("You answer yes/no questions using only the given news context. Reply with exactly one word: yes or no. "
           "If the context does not say, reply exactly: unanswerable")
 ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no (answer|information)|"
@@ -67,9 +69,10 @@ def context(evidence: Sequence[Evidence], *, n_passages: int = 6, n_sentences: i
     return chosen[:n_sentences]
 
 
-def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, strict: bool = False) -> list:
+def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, strict: bool = False,
+             shorter: bool = False) -> list:
     text = "\n".join(" ".join(e.text.split())[:MAX_SENTENCE_CHARS] for e in sentences)
-    system = YES_NO if yes_no else SYSTEM + (STRICT if strict else "")
+    system = YES_NO if yes_no else SYSTEM + (STRICT if strict else "") + (SHORTER if shorter else "")
     return [{"role": "system", "content": system},
             {"role": "user", "content": f"Context: {text}\n\nQuestion: {question}"}]
 
@@ -94,13 +97,13 @@ class LLMAnswerer:
             warm()
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
-               on_token: OnToken | None = None) -> Draft:
+               shorter: bool = False, on_token: OnToken | None = None) -> Draft:
         """Ask the model; raises AnswererError when the model cannot answer at all."""
         sentences = context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)
         if not sentences:
             return Draft(None, (), self.name, note="nothing was retrieved")
         yes_no = question.atype.kind == "yesno"
-        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict),
+        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict, shorter=shorter),
                                  max_tokens=4 if yes_no else self.max_tokens, timeout=self.timeout,
                                  on_token=on_token)
         proposal = parse_reply(raw)
