@@ -1,20 +1,21 @@
-"""Calibrate the refusal threshold on the development set, and report figures.
+"""Calibrate one answerer's refusal threshold on the development set, and report figures.
 
-    .venv/bin/python eval/calibrate.py                      # sweep on eval/dev.jsonl, pick the threshold
+    .venv/bin/python eval/calibrate.py                                  # rules: sweep `threshold` on eval/dev.jsonl
+    .venv/bin/python eval/calibrate.py --answerer llm --llm-model 0.5b  # the model: sweep `llm_threshold`
     .venv/bin/python eval/calibrate.py --set eval/gold.jsonl --threshold 0.45   # report only, no tuning
 
-Each question runs once with the threshold off, recording the support score of
-the best answer; the assistant refuses exactly when that score is below the
-threshold, so every threshold's outcome follows without re-running. The
-chosen threshold maximises right decisions (answerable answered correctly +
-unanswerable refused) minus half the wrong answers, ties broken towards the
-middle of the best range.
+Each question runs once with the answerer's threshold off (``threshold`` for
+the rules, ``llm_threshold`` for a model: every grounded proposal is then
+answered), recording the support score of the answer it gives; the assistant
+refuses exactly when that score is below the threshold, so every
+threshold's outcome follows without re-running. An answer refused anyway
+(a claim failed verification) stays refused, and a question the model could
+not answer (the rules stood in, under their own threshold) keeps its
+decision. The chosen threshold maximises right decisions minus half the
+wrong answers, ties broken towards the middle of the best range.
 
-Correct (the rule used throughout): after SQuAD normalisation (lower case, no
-punctuation, no articles), the short answer equals a gold answer, or one
-contains the other as a contiguous run of whole tokens. A citation "supports"
-when its sentence contains one of the item's evidence quotes (or is contained
-in one), or contains a gold answer as whole tokens.
+Right and wrong are :func:`eval.metrics.correct`, as in ``rag eval``; a
+citation supports as in :func:`eval.scoring.supports`.
 """
 from __future__ import annotations
 
@@ -23,62 +24,53 @@ import json
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # `python eval/calibrate.py`: as in eval/run.py
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+    __package__ = "eval"  # noqa: A001
+
+from .datasets import GoldItem, load_jsonl  # noqa: E402
+from .metrics import correct, mean, refusal_scores  # noqa: E402
+from .scoring import supports  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rag.values import squad_normalize  # noqa: E402
+PARAMETER = {"rules": "threshold", "llm": "llm_threshold"}  # Assistant.open's setting for each answerer
 
 
-def _contains(big: list[str], small: list[str]) -> bool:
-    n = len(small)
-    return n > 0 and any(big[i:i + n] == small for i in range(len(big) - n + 1))
-
-
-def correct(pred: str | None, answers: list[str]) -> bool:
-    if not pred:
-        return False
-    p = squad_normalize(pred).split()
-    return any(p == g or _contains(p, g) or _contains(g, p) for g in (squad_normalize(a).split() for a in answers))
-
-
-def supporting(citation_text: str, item: dict) -> bool:
-    c = " ".join(citation_text.split())
-    for ev in item["evidence"]:
-        e = " ".join(ev.split())
-        if e in c or c in e:
-            return True
-    return any(_contains(squad_normalize(c).split(), squad_normalize(a).split()) for a in item["answers"])
-
-
-def run(items: list[dict], assistant) -> list[dict]:
+def run(items: list[GoldItem], assistant, answerer: str = "rules") -> list[dict]:
+    """Ask every question once (threshold off); one row of what decides each threshold's outcome."""
     rows = []
     for item in items:
-        answer, trace = assistant.ask_traced(item["question"], item["history"])
-        rows.append({"id": item["id"], "answerable": item["answerable"], "question": item["question"],
-                     "query": answer.query, "short": answer.short_answer, "support": trace["support"],
-                     "correct": correct(answer.short_answer, item["answers"]),
-                     "cites": [supporting(c.text, item) for c in answer.citations],
-                     "words": len((answer.short_answer or "").split()), "trace": trace})
+        answer, trace = assistant.ask_traced(item.question, [dict(t) for t in item.history])
+        fallback = answerer == "llm" and trace["backend"] == "rules"
+        rows.append({"id": item.id, "answerable": item.answerable, "golds": list(item.answers),
+                     "question": item.question, "query": answer.query, "short": answer.short_answer,
+                     "answered": not answer.refused, "support": trace["support"], "swept": not fallback,
+                     "cites": [supports(item, {"doc_id": c.doc_id, "text": c.text}) for c in answer.citations],
+                     "reason": trace["reason"], "draft": trace.get("draft")})
     return rows
 
 
+def answered(row: dict, t: float) -> bool:
+    """Whether the assistant answers this question with threshold ``t``."""
+    return row["answered"] and (not row["swept"] or row["support"] >= t)
+
+
 def outcome(rows: list[dict], t: float) -> dict:
-    answered = [r for r in rows if r["support"] is not None and r["support"] >= t]
-    ans = [r for r in rows if r["answerable"]]
-    refused = [r for r in rows if r not in answered]
-    cites = [c for r in answered if r["answerable"] for c in r["cites"]]
-    right = sum(r["correct"] for r in answered if r["answerable"])
+    """What the assistant would score on these questions with threshold ``t``."""
+    said = [answered(r, t) for r in rows]
+    ok = [correct(r["short"] if a else None, r["golds"], answerable=r["answerable"], refused=not a)
+          for r, a in zip(rows, said)]
+    ref = refusal_scores([not a for a in said], [r["answerable"] for r in rows])
+    right = sum(o for r, o in zip(rows, ok) if r["answerable"])
+    cites = [c for r, a in zip(rows, said) if a and r["answerable"] for c in r["cites"]]
+    n_ans = sum(r["answerable"] for r in rows)
     return {
-        "threshold": round(t, 4), "answerable": len(ans), "correct": right,
-        "correct_share": right / max(1, len(ans)),
+        "threshold": round(t, 4), "answerable": n_ans, "correct": right, "correct_share": right / max(1, n_ans),
         "citations": len(cites), "citations_supporting": sum(cites) / max(1, len(cites)),
-        "unanswerable": len(rows) - len(ans), "unanswerable_refused": sum(not r["answerable"] for r in refused),
-        "answerable_refused": sum(r["answerable"] for r in refused),
-        "refusal_precision": sum(not r["answerable"] for r in refused) / max(1, len(refused)),
-        "refusal_recall": sum(not r["answerable"] for r in refused) / max(1, len(rows) - len(ans)),
-        "mean_short_answer_words": sum(r["words"] for r in answered) / max(1, len(answered)),
-        "decisions_right": right + sum(not r["answerable"] for r in refused),
-        "wrong_answers": len(answered) - right,
+        "unanswerable": len(rows) - n_ans, "unanswerable_refused": ref["tp"], "answerable_refused": ref["fp"],
+        "refusal_precision": ref["precision"], "refusal_recall": ref["recall"],
+        "mean_short_answer_words": mean(len((r["short"] or "").split()) for r, a in zip(rows, said) if a),
+        "decisions_right": sum(ok), "wrong_answers": sum(said) - right,
     }
 
 
@@ -89,38 +81,73 @@ def objective(o: dict) -> float:
 
 
 def sweep(rows: list[dict]) -> float:
-    values = sorted({r["support"] for r in rows if r["support"] is not None})
-    cuts = [(a + b) / 2 for a, b in zip(values, values[1:])]
-    best = max(objective(outcome(rows, t)) for t in cuts)
-    good = [t for t in cuts if objective(outcome(rows, t)) == best]
-    return good[len(good) // 2]  # the middle of the best plateau: farthest from flipping a decision
+    """The threshold in the middle of the best plateau: farthest from flipping a decision.
+
+    >>> rows = [{"answered": True, "swept": True, "support": s, "short": a, "golds": g, "answerable": bool(g),
+    ...          "cites": []} for s, a, g in [(0.9, "Ankara", ["Ankara"]), (0.5, "Rome", []), (0.2, "Oslo", [])]]
+    >>> sweep(rows)
+    0.7
+    """
+    cuts = sorted({r["support"] for r in rows if r["answered"] and r["swept"]})
+    cuts = [(a + b) / 2 for a, b in zip(cuts, cuts[1:])]
+    if not cuts:
+        raise ValueError("nothing to sweep: fewer than two answered questions with different support scores "
+                         "(with --answerer llm: did the model load? see the notes above).")
+    scores = [objective(outcome(rows, t)) for t in cuts]
+    good = [t for t, s in zip(cuts, scores) if s == max(scores)]
+    return good[len(good) // 2]
+
+
+def current_threshold(answerer: str) -> float:
+    """The threshold the assistant uses today (rag/answer/assistant.py), for comparison."""
+    from rag.answer import assistant
+
+    return {"rules": assistant.THRESHOLD, "llm": assistant.LLM_THRESHOLD}[answerer]
+
+
+def _line(r: dict, t: float) -> str:
+    said = answered(r, t)
+    ok = correct(r["short"] if said else None, r["golds"], answerable=r["answerable"], refused=not said)
+    mark = ("ok " if ok else "BAD") if r["answerable"] else ("(u)" if ok else "BAD")
+    sup = "-" if r["support"] is None else f"{r['support']:.3f}"
+    state = repr(r["short"]) if said else f"refused ({r['reason'] or 'below threshold'})"
+    return f"{r['id']} {mark} {sup:>6} {state:48.48s} | {r['query'][:70]}"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default=str(ROOT / "eval" / "dev.jsonl"))
+    ap.add_argument("--answerer", choices=sorted(PARAMETER), default="rules",
+                    help="whose threshold: the rule reader's (default) or the language model's")
     ap.add_argument("--threshold", type=float, default=None, help="evaluate this threshold instead of sweeping")
     ap.add_argument("--corpus", default=str(ROOT / "seeds"))
     ap.add_argument("--index-dir", default=None)
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--llm-model", default=None, help="0.5b, 1.5b or a GGUF path (default: the assistant's)")
+    ap.add_argument("--llm-url", default=None, help="an OpenAI-compatible server instead of the local model")
+    ap.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
+    ap.add_argument("--llm-timeout", type=float, default=30.0)
+    ap.add_argument("-v", "--verbose", action="store_true", help="one line per question")
     args = ap.parse_args(argv)
-    from rag.answer.assistant import Assistant
+    from rag import Assistant
 
-    items = [json.loads(line) for line in open(args.set, encoding="utf-8") if line.strip()]
-    assistant = Assistant.open(args.corpus, index_dir=args.index_dir, threshold=float("-inf"))
-    rows = run(items, assistant)
+    items = load_jsonl(Path(args.set))
+    param = PARAMETER[args.answerer]
+    assistant = Assistant.open(args.corpus, index_dir=args.index_dir, answerer=args.answerer,
+                               llm_model=args.llm_model, llm_url=args.llm_url, llm_name=args.llm_name,
+                               llm_timeout=args.llm_timeout, **{param: float("-inf")})
+    assistant.warm_up()
+    if assistant.note:
+        print(f"note: {assistant.note}", file=sys.stderr)
+    rows = run(items, assistant, args.answerer)
     t = args.threshold if args.threshold is not None else sweep(rows)
     if args.verbose:
         for r in rows:
-            answered = r["support"] is not None and r["support"] >= t
-            if r["answerable"]:
-                mark = "ok " if answered and r["correct"] else "BAD"
-            else:
-                mark = "(u)" if not answered else "BAD"
-            sup = "-" if r["support"] is None else f"{r['support']:.3f}"
-            state = repr(r["short"]) if answered else "refused"
-            print(f"{r['id']} {mark} {sup:>6} {state:40.40s} | {r['query'][:70]}")
-    print(json.dumps({"set": args.set, "swept": args.threshold is None, **outcome(rows, t)}, indent=1))
+            print(_line(r, t))
+    by = sorted({r["id"] for r in rows if not r["swept"]})
+    current = current_threshold(args.answerer)
+    print(json.dumps({"set": args.set, "answerer": args.answerer, "parameter": param, "swept": args.threshold is None,
+                      "rules_stood_in": by, **outcome(rows, t), "at_current_threshold": outcome(rows, current)},
+                     indent=1))
     return 0
 
 

@@ -2,8 +2,9 @@
 
 JSONL, one question per line (unknown extra fields are kept in ``extra``)::
 
-    {"id": "q22", "question": "How many Turkish troops died?", "answers": ["33", "thirty-three"],
-     "evidence": ["33 Turkish soldiers were killed"], "answerable": true, "history": [], "kind": "numeric"}
+    {"id": "d25", "question": "When did NATO hold its meeting on the Idlib crisis?", "answers": ["Friday",
+     "February 28"], "evidence": ["NATO held urgent talks on the crisis on Friday"], "answerable": true,
+     "history": [], "kind": "multi_source"}
 
 SQuAD (v1.1 or v2.0 JSON): every paragraph becomes one article file
 ``<Title>-<paragraph>.txt`` in a corpus folder, each question a

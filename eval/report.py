@@ -1,9 +1,11 @@
-"""Turn scored questions into metrics.json, report.md and one PNG plot.
+"""Turn scored questions into metrics.json, report.md and a PNG plot per answerer.
 
 ``summarise`` is pure: it reads the per-question ``scores`` that
-``eval.run.score`` wrote into each results row and averages them. Which
-questions count where, stated once:
+``eval.scoring.score`` wrote into each results row of one answerer and
+averages them; the report puts the answerers side by side. Which questions
+count where, stated once:
 
+- correct: :func:`eval.metrics.correct` (``CORRECT_RULE``), every question;
 - retrieval: answerable questions with evidence; answers, number/date EM and
   citations: answerable questions (a refusal scores 0 and has no citations);
 - SQuAD v2 EM/F1: every question, an unanswerable one scoring 1 when refused;
@@ -14,20 +16,23 @@ questions count where, stated once:
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from .metrics import mean, percentile, ratio, refusal_scores
+from .metrics import CORRECT_RULE, mean, percentile, ratio, refusal_scores
+from .plot import plot_by_kind
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-PLOT_NAME = "scores_by_kind.png"
+PLOT_STEM = "scores_by_kind"  # one PNG per answerer: scores_by_kind_<answerer>.png
 MAX_FAILURES = 200  # a readable report; SQuAD runs fail in the thousands
 
 
 def _answers(rows: list[dict]) -> dict:
     yes = [r for r in rows if r["answerable"]]
     values = [r["scores"]["value_em"] for r in yes if r["scores"]["value_em"] is not None]
-    return {"em": mean(r["scores"]["em"] for r in yes), "f1": mean(r["scores"]["f1"] for r in yes),
+    return {"correct": mean(float(r["scores"]["correct"]) for r in yes),
+            "n_correct": sum(r["scores"]["correct"] for r in yes),
+            "em": mean(r["scores"]["em"] for r in yes), "f1": mean(r["scores"]["f1"] for r in yes),
             "number_date_em": mean(values), "n": len(yes), "n_number_date": len(values),
             "squad_v2_em": mean(r["scores"]["em"] for r in rows), "squad_v2_f1": mean(r["scores"]["f1"] for r in rows)}
 
@@ -47,7 +52,8 @@ def _retrieval(rows: list[dict]) -> dict:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """The metrics.json content; every ratio with an empty denominator is None."""
+    """One answerer's block of metrics.json; every ratio with an empty denominator is None.
+    ``answered_by`` counts who proposed each answer (a model's fallback to the rules shows here)."""
     latencies = [r["latency_ms"] for r in rows]
     by_kind = defaultdict(list)
     for r in rows:
@@ -72,6 +78,8 @@ def summarise(rows: list[dict]) -> dict:
         "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
                        "mean": mean(latencies), "max": max(latencies, default=None)},
         "by_kind": kinds,
+        "answered_by": dict(Counter(r.get("answered_by") or "none" for r in rows)),
+        "notes": sorted({r["note"] for r in rows if r.get("note")}),
     }
 
 
@@ -90,6 +98,19 @@ def flatten(metrics: dict, prefix: str = "") -> dict:
     return out
 
 
+def cell(flat: dict, key: str) -> str:
+    """A headline value as shown: counted shares as "n/N (p%)", latency in 0.1 ms, others as :func:`fmt`.
+
+    >>> cell({"answers.correct": 0.75, "answers.n_correct": 3, "answers.n": 4}, "answers.correct")
+    '3/4 (75.0%)'
+    """
+    value = flat.get(key)
+    if key in COUNTS and value is not None:
+        num, den = (flat.get(k) for k in COUNTS[key])
+        return f"{num}/{den} ({100 * value:.1f}%)"
+    return fmt(value, 1 if key.startswith("latency") else 3)
+
+
 def fmt(value, digits: int = 3) -> str:
     """Table cell: None prints as "n/a" (nothing to divide by), floats rounded.
 
@@ -102,16 +123,17 @@ def fmt(value, digits: int = 3) -> str:
 
 
 HEADLINE = [  # (dotted key, label, what it means)
-    ("accuracy", "Overall accuracy", "right short answer, or refused when unanswerable"),
+    ("answers.correct", "Answerable answered correctly", "`correct` (above), answerable questions"),
+    ("refusals.recall", "Unanswerable refused", "refusal recall: unanswerable questions refused"),
+    ("accuracy", "Overall accuracy", "`correct`, all questions"),
     ("answers.em", "Answer exact match", "SQuAD-normalised short answer vs gold, answerable questions"),
-    ("answers.f1", "Answer token F1", "SQuAD token F1, answerable questions"),
-    ("answers.number_date_em", "Number/date exact match", "numbers and dates compared by value"),
+    ("answers.f1", "Answer token F1", "SQuAD token F1, answerable questions (partial credit)"),
+    ("answers.number_date_em", "Number/date correct", "`correct` on questions whose answer is a number or date"),
     ("answers.squad_v2_em", "SQuAD v2 EM (all)", "unanswerable scores 1 when refused"),
     ("answers.squad_v2_f1", "SQuAD v2 F1 (all)", "as above, token F1"),
     ("citations.precision", "Citation precision", "cited sentences that contain/overlap an evidence quote"),
     ("citations.recall", "Citation recall", "answered answerable questions with a supporting citation"),
     ("refusals.precision", "Refusal precision", "refusals that were of unanswerable questions"),
-    ("refusals.recall", "Refusal recall", "unanswerable questions refused"),
     ("refusals.accuracy", "Refusal accuracy", "refused exactly when unanswerable, all questions"),
     ("retrieval.recall@1", "Retrieval recall@1", "evidence found in the top passage"),
     ("retrieval.recall@5", "Retrieval recall@5", "evidence found in the top 5 passages"),
@@ -121,69 +143,25 @@ HEADLINE = [  # (dotted key, label, what it means)
     ("latency_ms.p50", "Latency p50 (ms)", "one `ask`, model loaded"),
     ("latency_ms.p95", "Latency p95 (ms)", ""),
 ]
+COUNTS = {"answers.correct": ("answers.n_correct", "answers.n"),  # shown as "52/70 (74.3%)"
+          "refusals.recall": ("refusals.tp", "questions.unanswerable")}
 KIND_COLUMNS = ["n", "accuracy", "em", "f1", "number_date_em", "citation_precision", "citation_recall",
                 "refusal_accuracy", "recall@5"]
-
-
-def plot_by_kind(metrics: dict, path: Path) -> Path | None:
-    """Grouped bars per question kind; None when the gold set has no kinds."""
-    kinds = metrics["by_kind"]
-    if not kinds:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display, no GUI toolkit
-    import matplotlib.pyplot as plt
-
-    series = [("accuracy", "accuracy"), ("f1", "answer F1"), ("citation_precision", "citation precision"),
-              ("recall@5", "retrieval recall@5")]
-    names = list(kinds)
-    width = 0.8 / len(series)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 4.2), dpi=110)
-    for i, (key, label) in enumerate(series):
-        xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(names))]
-        ax.bar(xs, [kinds[n][key] or 0.0 for n in names], width, label=label)
-    ax.set_xticks(range(len(names)), [f"{n}\n(n={kinds[n]['n']})" for n in names], fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("score")
-    ax.set_title("Scores by question kind (missing bar: not applicable)")
-    ax.legend(fontsize=8, ncols=len(series), loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
 
 
 def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(metrics: dict, rows: list[dict], info: dict, plot: str | None,
-                    floors: dict | None = None) -> str:
-    """report.md: headline table (with floors when given), per-kind table, plot, failures."""
-    flat, q = flatten(metrics), metrics["questions"]
-    lines = ["# Evaluation report", "",
-             f"{q['total']} questions ({q['answerable']} answerable, {q['unanswerable']} unanswerable) from "
-             f"`{info['gold']}` over `{info['corpus']}`; {info['passages']} passages scored per question; "
-             f"model {info['model']}.", "", f"Reproduce: `{info['command']}`", "", "## Metrics", "",
-             "| metric | value | " + ("CI floor | " if floors else "") + "meaning |",
-             "|---|---|" + ("---|" if floors else "") + "---|"]
-    for key, label, meaning in HEADLINE:
-        floor = f"{fmt(floors.get(key)) if key in floors else ''} | " if floors else ""
-        lines.append(f"| {label} | {fmt(flat.get(key), 1 if key.startswith('latency') else 3)} | {floor}{meaning} |")
-    lines += ["", f"Counts: {metrics['answers']['n_number_date']} number/date questions, "
-                  f"{metrics['citations']['n_citations']} citations on {metrics['citations']['n_answered']} "
-                  f"answered answerable questions, {q['errors']} questions raised an error.", ""]
-    if metrics["by_kind"]:
-        lines += ["## By question kind", "", "| kind | " + " | ".join(KIND_COLUMNS) + " |",
-                  "|---" * (len(KIND_COLUMNS) + 1) + "|"]
-        for kind, m in metrics["by_kind"].items():
-            lines.append(f"| {kind} | " + " | ".join(fmt(m[c]) for c in KIND_COLUMNS) + " |")
-        lines.append("")
-    if plot:
-        lines += [f"![Scores by question kind]({plot})", ""]
+def _floored(text: str, value, floor) -> str:
+    if floor is None:
+        return text
+    return f"**{text}** (below floor {floor:.3f})" if value is None or value < floor else f"{text} (floor {floor:.3f})"
+
+
+def _failures(name: str, rows: list[dict]) -> list[str]:
     failed = [r for r in rows if not r["scores"]["correct"]]
-    lines += [f"## Failed questions ({len(failed)} of {len(rows)})", ""]
+    lines = [f"## Failed questions: {name} ({len(failed)} of {len(rows)})", ""]
     if len(failed) > MAX_FAILURES:
         lines += [f"The first {MAX_FAILURES} in file order; results.jsonl has every question.", ""]
     if failed:
@@ -197,17 +175,67 @@ def render_markdown(metrics: dict, rows: list[dict], info: dict, plot: str | Non
             lines.append(f"| {_cell(r['id'])} | {_cell(r.get('kind') or '')} | {_cell(r['question'])} | "
                          f"{_cell(expected)} | {_cell(got)} | {fmt(s['f1'], 2)} | "
                          f"{s['supported_citations']}/{s['citations']} |")
-    return "\n".join(lines) + "\n"
+    return lines + [""]
+
+
+def render_markdown(metrics: dict, rows: list[dict], info: dict, plots: dict | None = None,
+                    floors: dict | None = None) -> str:
+    """report.md: one column per answerer (with its floors when given), then per answerer
+    the per-kind table, plot and failed questions. ``plots`` maps answerers to PNG names."""
+    blocks, plots, floors = metrics["answerers"], plots or {}, floors or {}
+    names, flats = list(blocks), {n: flatten(b) for n, b in blocks.items()}
+    q = next(iter(blocks.values()))["questions"]
+    lines = ["# Evaluation report", "",
+             f"{q['total']} questions ({q['answerable']} answerable, {q['unanswerable']} unanswerable) from "
+             f"`{info['gold']}` over `{info['corpus']}`; {info['passages']} passages scored per question; "
+             f"embedding model {info['model']}; the same retrieval for every answerer.", "",
+             f"Reproduce: `{info['command']}`", "",
+             f"Correct (`eval/metrics.py` `correct`): {CORRECT_RULE}.", "", "## Metrics", "",
+             "| metric | " + " | ".join(names) + " | meaning |", "|---" * (len(names) + 2) + "|"]
+    for key, label, meaning in HEADLINE:
+        cells = [_floored(cell(flats[n], key), flats[n].get(key), floors.get(n, {}).get(key)) for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {meaning} |")
+    lines.append("")
+    for n, b in blocks.items():
+        by = ", ".join(f"{who} {count}" for who, count in sorted(b["answered_by"].items()))
+        lines.append(f"- {n}: answered by {by}; {b['answers']['n_number_date']} number/date questions, "
+                     f"{b['citations']['n_citations']} citations on {b['citations']['n_answered']} answered "
+                     f"answerable questions, {b['questions']['errors']} errors."
+                     + "".join(f" Note: {_cell(note)}" for note in b["notes"]))
+    lines.append("")
+    for n, b in blocks.items():
+        if b["by_kind"]:
+            lines += [f"## By question kind: {n}", "", "| kind | " + " | ".join(KIND_COLUMNS) + " |",
+                      "|---" * (len(KIND_COLUMNS) + 1) + "|"]
+            lines += [f"| {kind} | " + " | ".join(fmt(m[c]) for c in KIND_COLUMNS) + " |"
+                      for kind, m in b["by_kind"].items()]
+            lines.append("")
+        if plots.get(n):
+            lines += [f"![Scores by question kind, {n}]({plots[n]})", ""]
+    for n in names:
+        lines += _failures(n, [r for r in rows if r.get("answerer", n) == n])
+    return "\n".join(lines)
+
+
+def headline_text(metrics: dict) -> str:
+    """The headline metrics as a plain-text table, one column per answerer (what ``rag eval`` prints)."""
+    blocks = metrics["answerers"]
+    flats = {n: flatten(b) for n, b in blocks.items()}
+    lines = [f"{'':<30}" + "".join(f" {n:>15}" for n in blocks)]
+    lines += [f"{label:<30}" + "".join(f" {cell(flats[n], key):>15}" for n in blocks) for key, label, _ in HEADLINE]
+    return "\n".join(lines)
 
 
 def write(out_dir: Path, rows: list[dict], metrics: dict, info: dict, floors: dict | None = None) -> None:
-    """Write results.jsonl, metrics.json, the plot and report.md into ``out_dir``."""
+    """Write results.jsonl, metrics.json, a plot per answerer and report.md into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps({**metrics, "run": info}, indent=1, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
-    plot = plot_by_kind(metrics, out_dir / PLOT_NAME)
-    (out_dir / "report.md").write_text(render_markdown(metrics, rows, info, plot and plot.name, floors),
-                                       encoding="utf-8")
+    plots = {}
+    for name, block in metrics["answerers"].items():
+        plot = plot_by_kind(block, out_dir / f"{PLOT_STEM}_{name}.png", title=name)
+        plots[name] = plot and plot.name
+    (out_dir / "report.md").write_text(render_markdown(metrics, rows, info, plots, floors) + "\n", encoding="utf-8")

@@ -38,12 +38,14 @@ def _answerer(p: argparse.ArgumentParser) -> None:
                                                    "e.g. http://127.0.0.1:8080/v1 (Ollama, llama.cpp, vLLM)")
     p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
     p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds one model call may take (default 30)")
+    p.add_argument("--llm-threads", type=int, default=None, help="CPU threads of the local model (default: cores, "
+                                                                  "at most 4)")
 
 
 def answerer_settings(args) -> dict:
     """The answerer flags as keyword arguments of Assistant.open."""
     return {"answerer": args.answerer, "llm_model": args.llm_model, "llm_url": args.llm_url,
-            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout}
+            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout, "llm_threads": args.llm_threads}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,14 +1,16 @@
 """The eval script end to end, and the CI quality gate on eval/gold.jsonl.
 
-Fast tests drive ``evaluate`` with a scripted assistant (answers fixed per
-question) over a fake-embedder index, so every metric has a value known by
-hand. The gate (``integration``) runs the real assistant with the real model
-on the whole gold set once and fails when a metric in eval/floors.json is
-below its floor, listing every such metric with both numbers.
+Fast tests drive ``evaluate`` with scripted assistants (answers fixed per
+development-set question) over a fake-embedder index, so every metric has a
+value known by hand. The gate (``integration``; the language model's also
+``slow``) runs the real assistant with the real models on the whole gold set,
+once per answerer, and fails when a metric in eval/floors.json is below that
+answerer's floor, listing every such metric with both numbers.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from rag import Answer, Citation, Retriever, open_index
 from conftest import FakeEmbedder, ROOT
 
 GOLD = ROOT / "eval" / "gold.jsonl"
+DEV = ROOT / "eval" / "dev.jsonl"
 
 
 # -- a scripted assistant: the answers are chosen, the passages are real retrieval -------------------------------
@@ -28,19 +31,19 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 class ScriptedAssistant:
     """``script`` maps a question to (short answer or None for a refusal, cited sentence texts)."""
 
-    def __init__(self, retriever: Retriever, script: dict):
-        self.retriever, self.script, self.asked = retriever, script, []
+    def __init__(self, retriever: Retriever, script: dict, name: str = "rules"):
+        self.retriever, self.script, self.name, self.asked = retriever, script, name, []
 
     def ask(self, question, history=None):
         self.asked.append((question, history))
         passages = tuple(self.retriever.search(question, k=8))
         short, cited = self.script.get(question, (None, []))
         if short is None:
-            return Answer("The articles don't say.", None, True, (), question, passages)
+            return Answer("The articles don't say.", None, True, (), question, passages, answered_by=self.name)
         p = passages[0]
         cits = tuple(Citation(n, p.doc_id, p.title, p.source, p.date, p.source_path, text, 0, len(text))
                      for n, text in enumerate(cited, 1))
-        return Answer(f"{short} [1]", short, False, cits, question, passages)
+        return Answer(f"{short} [1]", short, False, cits, question, passages, answered_by=self.name)
 
 
 @pytest.fixture(scope="module")
@@ -51,56 +54,127 @@ def fake_index(tmp_path_factory):
     return embedder, index_dir
 
 
-def subset(tmp_path, ids) -> Path:
-    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
-    path = tmp_path / "gold.jsonl"
+def dev_subset(tmp_path, ids) -> Path:
+    """Some development-set questions (never gold ones: the gold set is for measuring only)."""
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows if r["id"] in ids), encoding="utf-8")
     return path
 
 
-def run_scripted(tmp_path, fake_index, gold: Path, script: dict):
+def scripted(fake_index, script: dict, name: str = "rules") -> ScriptedAssistant:
     embedder, index_dir = fake_index
     index, _ = open_index(ROOT / "seeds", embedder=embedder, index_dir=index_dir)
-    assistant = ScriptedAssistant(Retriever(index, embedder), script)
-    metrics = evaluate(gold, out=tmp_path / "out", index_dir=index_dir, embedder=embedder, assistant=assistant,
-                       progress=False)
-    return metrics, assistant
+    return ScriptedAssistant(Retriever(index, embedder), script, name)
+
+
+def run_scripted(tmp_path, fake_index, gold: Path, scripts: dict):
+    """``scripts`` maps answerer names to scripts; returns the metrics and the assistants."""
+    embedder, index_dir = fake_index
+    assistants = {name: scripted(fake_index, script, name) for name, script in scripts.items()}
+    metrics = evaluate(gold, out=tmp_path / "out", index_dir=index_dir, embedder=embedder, answerers=tuple(scripts),
+                       assistants=assistants, progress=False)
+    return metrics, assistants
+
+
+MERKEL = ("Separately, March 5th is named as the date when Russian President Vladimir Putin, German Chancellor Angela "
+          "Merkel, French President Emmanuel Macron and Erdogan are supposed to meet and discuss Idlib.")
+CHANCELLOR = "Which German chancellor was supposed to meet Putin, Macron and Erdogan to discuss Idlib?"
+MEETING = "When did NATO hold its meeting on the Idlib crisis?"
+SEA = "Toward which sea was it heading?"
+SCRIPT = {  # d01 exact, d25 the same date in another form, d29 over-long, d40 (unanswerable) refused
+    CHANCELLOR: ("Merkel", [MERKEL]),
+    MEETING: ("Friday, 28 February", ["Turkey asked for the meeting."]),
+    SEA: ("the Mediterranean Sea, on its way past Istanbul", ["Greece sent border guards."]),
+}
 
 
 def test_scripted_run_scores_known_values(tmp_path, fake_index):
-    gold = subset(tmp_path, {"q01", "q22", "q66", "q72"})
-    script = {
-        "How many Turkish troops died?": ("33 Turkish soldiers", ["Ankara said 33 Turkish soldiers were killed in a "
-                                                                 "regime air strike in Syria on Thursday."]),
-        "Who is the NATO Secretary-General?": ("Jens Stoltenberg", ["Turkey asked for the meeting."]),
-        "With which country did he say the alliance stood in solidarity?": ("Greece", ["Greece sent border guards."]),
-    }
-    metrics, assistant = run_scripted(tmp_path, fake_index, gold, script)
-    a, c, r = metrics["answers"], metrics["citations"], metrics["refusals"]
-    assert a["n"] == 3 and a["em"] == pytest.approx(1 / 3)          # only "Jens Stoltenberg" matches exactly
-    assert a["number_date_em"] == 1.0 and a["n_number_date"] == 1    # "33 Turkish soldiers" states 33
-    assert metrics["accuracy"] == pytest.approx(3 / 4)               # q22 by value, q01 exact, q72 refused
+    gold = dev_subset(tmp_path, {"d01", "d25", "d29", "d40"})
+    metrics, assistants = run_scripted(tmp_path, fake_index, gold, {"rules": SCRIPT})
+    m = metrics["answerers"]["rules"]
+    a, c, r = m["answers"], m["citations"], m["refusals"]
+    assert a["n"] == 3 and a["em"] == pytest.approx(1 / 3)          # only "Merkel" matches exactly
+    assert a["correct"] == pytest.approx(2 / 3) and a["n_correct"] == 2  # and the date by value; not the long one
+    assert a["number_date_em"] == 1.0 and a["n_number_date"] == 1    # d25 is the one date question
+    assert 0 < a["f1"] < 1
+    assert m["accuracy"] == pytest.approx(3 / 4)                     # d01, d25, d40 refused
     assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (1, 0, 0, 3) and r["precision"] == r["recall"] == 1.0
     assert c["n_citations"] == 3 and c["precision"] == pytest.approx(1 / 3) and c["recall"] == pytest.approx(1 / 3)
-    assert metrics["latency_ms"]["p50"] > 0 and set(metrics["by_kind"]) == {"factoid", "numeric", "followup",
-                                                                            "unanswerable"}
-    assert 0 <= metrics["retrieval"]["ndcg@10"] <= 1 and metrics["retrieval"]["n"] == 3
-    followup = next(h for q, h in assistant.asked if q.startswith("With which country"))
-    assert followup == [{"question": "Who is the Secretary-General of NATO?", "answer": "Jens Stoltenberg"}]
+    assert m["latency_ms"]["p50"] > 0 and set(m["by_kind"]) == {"factoid", "multi_source", "followup", "unanswerable"}
+    assert 0 <= m["retrieval"]["ndcg@10"] <= 1 and m["retrieval"]["n"] == 3
+    assert m["answered_by"] == {"rules": 4} and m["notes"] == []
+    followup = next(h for q, h in assistants["rules"].asked if q == SEA)
+    assert followup == [{"question": "Which Russian warship is shown in the Reuters photo?", "answer": "Admiral Makarov"}]
 
     out = tmp_path / "out"
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == ["q01", "q22", "q66", "q72"]
-    for key in ("id", "question", "answer", "short_answer", "refused", "citations", "passages", "query",
-                "latency_ms", "scores"):
+    assert [r["id"] for r in rows] == ["d01", "d25", "d29", "d40"] and {r["answerer"] for r in rows} == {"rules"}
+    for key in ("id", "question", "answer", "short_answer", "refused", "answered_by", "citations", "passages",
+                "query", "latency_ms", "scores"):
         assert key in rows[0], key
+    assert [r["scores"]["correct"] for r in rows] == [True, True, False, True]
     assert set(rows[0]["citations"][0]) >= {"n", "doc_id", "source_path", "text", "start", "end"}
     assert set(rows[0]["passages"][0]) >= {"doc_id", "chunk_id", "text", "start", "end", "score"}
-    assert json.loads((out / "metrics.json").read_text(encoding="utf-8"))["answers"]["em"] == a["em"]
+    saved = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert saved["answerers"]["rules"]["answers"]["em"] == a["em"] and saved["run"]["answerers"] == ["rules"]
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "## Failed questions (1 of 4)" in md and "| q66 | followup |" in md and "Greece" in md
-    assert "![Scores by question kind](scores_by_kind.png)" in md
-    assert (out / "scores_by_kind.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "## Failed questions: rules (1 of 4)" in md and "| d29 | followup |" in md and "Mediterranean" in md
+    assert "| Answerable answered correctly | 2/3 (66.7%) |" in md and "| Unanswerable refused | 1/1 (100.0%) |" in md
+    assert "Correct (`eval/metrics.py` `correct`): answerable: not refused" in md
+    assert "![Scores by question kind, rules](scores_by_kind_rules.png)" in md
+    assert (out / "scores_by_kind_rules.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_both_answerers_side_by_side(tmp_path, fake_index):
+    """Two answerers on the same questions and retrieval: one block each, one column each, failures for each."""
+    gold = dev_subset(tmp_path, {"d01", "d25", "d29", "d40"})
+    worse = {CHANCELLOR: ("Macron", [MERKEL]), SEA: ("Mediterranean Sea", [])}
+    metrics, assistants = run_scripted(tmp_path, fake_index, gold, {"llm": worse, "rules": SCRIPT})
+    llm, rules = metrics["answerers"]["llm"], metrics["answerers"]["rules"]
+    assert list(metrics["answerers"]) == ["llm", "rules"]
+    assert llm["accuracy"] == pytest.approx(2 / 4) and rules["accuracy"] == pytest.approx(3 / 4)
+    assert llm["answers"]["correct"] == pytest.approx(1 / 3) and llm["refusals"]["fn"] == 0
+    assert llm["retrieval"] == rules["retrieval"]                    # the same retrieval for both
+    assert [q for q, _ in assistants["llm"].asked] == [q for q, _ in assistants["rules"].asked]
+
+    out = tmp_path / "out"
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["answerer"], r["id"]) for r in rows] == [(n, i) for n in ("llm", "rules")
+                                                        for i in ("d01", "d25", "d29", "d40")]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| metric | llm | rules | meaning |" in md
+    assert "| Answerable answered correctly | 1/3 (33.3%) | 2/3 (66.7%) |" in md
+    assert "## Failed questions: llm (2 of 4)" in md and "## Failed questions: rules (1 of 4)" in md
+    assert "| d01 | factoid |" in md.split("## Failed questions: llm")[1].split("## Failed questions: rules")[0]
+    assert (out / "scores_by_kind_llm.png").exists() and (out / "scores_by_kind_rules.png").exists()
+
+
+def test_cli_passes_the_answerer_flags_to_the_assistant(tmp_path, fake_index, monkeypatch, capsys):
+    """--answerer both opens one assistant per answerer with the --llm-* settings, prints both columns."""
+    import rag
+
+    embedder, index_dir = fake_index
+    opened = []
+
+    def fake_open(name, corpus, **settings):
+        opened.append((name, settings))
+        return scripted(fake_index, SCRIPT, name)
+
+    monkeypatch.setattr(rag, "SentenceTransformerEmbedder", lambda model=None: embedder)
+    monkeypatch.setattr(run, "open_assistant", fake_open)
+    gold = dev_subset(tmp_path, {"d01", "d40"})
+    argv = ["--gold", str(gold), "--out", str(tmp_path / "out"), "--index-dir", str(index_dir),
+            "--llm-model", "0.5b", "--llm-timeout", "5"]
+    assert run.main(argv) == 0
+    assert [name for name, _ in opened] == ["llm", "rules"]
+    assert opened[0][1] == {"index_dir": str(index_dir), "embedder": embedder, "llm_model": "0.5b", "llm_url": None,
+                            "llm_name": None, "llm_timeout": 5.0}
+    printed = capsys.readouterr().out
+    assert re.search(r"Answerable answered correctly +1/1 \(100.0%\) +1/1 \(100.0%\)", printed)
+    saved = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
+    assert saved["run"]["command"].endswith("--llm-model 0.5b --llm-timeout 5.0")
+    assert saved["run"]["llm"]["llm_model"] == "0.5b"
 
 
 def test_a_regressed_assistant_turns_the_gate_red(tmp_path, fake_index):
@@ -108,18 +182,22 @@ def test_a_regressed_assistant_turns_the_gate_red(tmp_path, fake_index):
     every answer, citation and refusal floor - with both numbers in the message."""
     items = load_jsonl(GOLD)
     script = {i.question: ("Ankara", ["Nothing relevant here at all."]) for i in items}
-    metrics, _ = run_scripted(tmp_path, fake_index, GOLD, script)
+    metrics, _ = run_scripted(tmp_path, fake_index, GOLD, {"rules": script})
     failures = below_floors(metrics, load_floors())
     failed = {line.split(" = ")[0] for line in failures}
-    assert {"answers.em", "citations.precision", "refusals.recall", "refusals.precision"} <= failed
-    assert any(line.startswith("answers.em = 0.0") and "below its floor" in line for line in failures)
+    assert {"rules: answers.em", "rules: citations.precision", "rules: refusals.recall",
+            "rules: refusals.precision"} <= failed
+    assert any(line.startswith("rules: answers.em = 0.0") and "below its floor" in line for line in failures)
 
 
 def test_floors_cover_the_gated_metrics():
     floors = load_floors()
-    for key in ("answers.em", "answers.f1", "citations.precision", "citations.recall", "refusals.precision",
-                "refusals.recall", "refusals.accuracy", "retrieval.recall@5"):
-        assert 0 < floors[key] <= 1, key
+    assert "rules" in floors and set(floors) <= set(run.ANSWERERS)
+    for name, mine in floors.items():
+        for key in ("accuracy", "answers.correct", "answers.em", "answers.f1", "citations.precision",
+                    "citations.recall", "refusals.precision", "refusals.recall", "refusals.accuracy",
+                    "retrieval.recall@5"):
+            assert 0 < mine[key] <= 1, (name, key)
 
 
 def test_flags_match_rag_cli():
@@ -145,45 +223,59 @@ def test_user_errors_are_one_line(tmp_path, capsys):
 
 
 def test_command_line_is_reproducible():
-    args = run.build_parser().parse_args(["--gold", "x.json", "--limit", "2000", "-k", "5"])
-    assert run.command(args) == "rag eval --gold x.json -k 5 --limit 2000"
+    args = run.build_parser().parse_args(["--gold", "x.json", "--limit", "2000", "-k", "5", "--answerer", "llm",
+                                          "--llm-model", "0.5b"])
+    assert run.command(args) == "rag eval --gold x.json -k 5 --limit 2000 --answerer llm --llm-model 0.5b"
+    assert run.answerer_names("both") == ("llm", "rules") and run.answerer_names("llm") == ("llm",)
 
 
-# -- the CI gate ---------------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def gold_metrics(real_embedder, tmp_path_factory):
-    work = tmp_path_factory.mktemp("eval-gold")
-    metrics = evaluate(GOLD, out=work / "out", index_dir=work / "index", embedder=real_embedder, progress=False)
-    return metrics, work / "out"
+def test_unknown_answerer_is_a_user_error(tmp_path, fake_index):
+    embedder, index_dir = fake_index
+    with pytest.raises(ValueError, match="answerers must be some of llm, rules; got gpt"):
+        evaluate(dev_subset(tmp_path, {"d01"}), out=tmp_path, index_dir=index_dir, embedder=embedder,
+                 answerers=("gpt",), progress=False)
 
 
-@pytest.mark.integration
-def test_gold_metrics_meet_floors(gold_metrics):
-    metrics, out = gold_metrics
-    failures = below_floors(metrics, load_floors())
+# -- the CI gate: each answerer on the whole gold set, against its own floors ------------------------------------
+
+@pytest.fixture(scope="module", params=[pytest.param("rules", marks=pytest.mark.integration),
+                                        pytest.param("llm", marks=[pytest.mark.integration, pytest.mark.slow])])
+def gold_run(request, real_embedder, tmp_path_factory):
+    """One answerer (the language model: the assistant's default one) on the gold set."""
+    work = tmp_path_factory.mktemp(f"eval-gold-{request.param}")
+    metrics = evaluate(GOLD, out=work / "out", index_dir=work / "index", embedder=real_embedder,
+                       answerers=(request.param,), progress=False)
+    return request.param, metrics["answerers"][request.param], work / "out"
+
+
+def test_gold_metrics_meet_floors(gold_run):
+    name, block, out = gold_run
+    failures = below_floors({"answerers": {name: block}}, load_floors())
     assert not failures, (f"quality gate: {len(failures)} metric(s) below eval/floors.json "
                           f"(report: {out / 'report.md'}):\n  " + "\n  ".join(failures))
 
 
-@pytest.mark.integration
-def test_gold_run_is_complete(gold_metrics):
-    metrics, out = gold_metrics
-    assert metrics["questions"] == {"total": 89, "answerable": 70, "unanswerable": 19, "errors": 0}
+def test_gold_run_is_complete(gold_run):
+    name, block, out = gold_run
+    assert block["questions"] == {"total": 89, "answerable": 70, "unanswerable": 19, "errors": 0}
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 89
+    answered_by_model = sum(n for who, n in block["answered_by"].items() if who.startswith(name))
+    assert answered_by_model > 89 // 2, f"{name} answered only {answered_by_model} of 89: {block['notes']}"
 
 
 def test_report_caps_failures_and_prints_missing_values_as_na():
     from eval.report import render_markdown, summarise
 
-    rows = [{"id": f"x{i}", "kind": None, "question": "Q | pipe?", "answerable": False, "expected": [],
+    rows = [{"answerer": "rules", "id": f"x{i}", "kind": None, "question": "Q | pipe?", "answerable": False, "expected": [],
              "answer": "Ankara [1]", "short_answer": "Ankara", "refused": False, "latency_ms": 10.0, "error": None,
              "scores": {"em": 0.0, "f1": 0.0, "value_em": None, "citations": 1, "supported_citations": 0,
                         "correct": False}} for i in range(250)]
-    metrics = summarise(rows)
-    assert metrics["refusals"]["precision"] is None and metrics["answers"]["em"] is None
-    assert metrics["by_kind"] == {}  # no kinds tagged: no breakdown, no plot
+    block = summarise(rows)
+    assert block["refusals"]["precision"] is None and block["answers"]["em"] is None
+    assert block["answers"]["correct"] is None and block["answered_by"] == {"none": 250}
+    assert block["by_kind"] == {}  # no kinds tagged: no breakdown, no plot
     info = {"gold": "g.jsonl", "corpus": "c", "passages": 10, "model": "m", "command": "rag eval"}
-    md = render_markdown(metrics, rows, info, plot=None)
-    assert "| Refusal precision | n/a |" in md and "## Failed questions (250 of 250)" in md
+    md = render_markdown({"answerers": {"rules": block}}, rows, info, floors={"rules": {"refusals.recall": 0.5}})
+    assert "| Refusal precision | n/a |" in md and "## Failed questions: rules (250 of 250)" in md
+    assert "| Unanswerable refused | **0/250 (0.0%)** (below floor 0.500) |" in md
     assert "The first 200" in md and md.count("| x") == 200 and "Q \\| pipe?" in md

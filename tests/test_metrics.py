@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from eval import metrics
-from eval.metrics import (best_score, contains, exact_match, mean, ndcg_at_k, normalize_answer, overlaps,
+from eval.metrics import (answer_match, best_score, contains, correct, exact_match, mean, ndcg_at_k, overlaps,
                           percentile, ratio, recall_at_k, reciprocal_rank, refusal_scores, token_f1, value_match,
                           values)
+from rag.values import squad_normalize
 
 
 def test_docstring_examples():
@@ -19,7 +20,7 @@ def test_docstring_examples():
     assert tried > 20 and failed == 0
 
 
-# -- SQuAD normalisation, EM and F1 (official evaluate-v2.0.py semantics) -------------------------------------
+# -- SQuAD normalisation (one function, rag.values.squad_normalize), EM and F1 (evaluate-v2.0.py) ----------------
 
 @pytest.mark.parametrize("raw, norm", [
     ("The Cat", "cat"),
@@ -28,9 +29,14 @@ def test_docstring_examples():
     ("the theatre", "theatre"),               # only whole-word articles
     ("An apple, an orange!", "apple orange"),
     ("Jabhat al-Nusra", "jabhat alnusra"),
+    ("Erdo\u011fan\u2019s \u201cred line\u201d \u2013 again", "erdo\u011fans red line again"),  # typographic marks too
 ])
-def test_normalize_answer(raw, norm):
-    assert normalize_answer(raw) == norm
+def test_normalisation_is_squads(raw, norm):
+    assert squad_normalize(raw) == norm
+
+
+def test_eval_has_no_normalisation_of_its_own():
+    assert metrics.squad_normalize is squad_normalize and not hasattr(metrics, "normalize_answer")
 
 
 def test_exact_match():
@@ -105,6 +111,45 @@ def test_values(text, expected):
 ])
 def test_value_match(pred, gold, ok):
     assert value_match(pred, gold) is ok
+
+
+# -- correct: the one definition ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pred, golds, ok", [
+    # exact, after normalisation (case, punctuation, articles), against any gold alternative
+    ("Stoltenberg", ["Jens Stoltenberg", "Stoltenberg"], True),
+    ("the Black Sea Fleet.", ["Black Sea fleet"], True),
+    # the same value in another form
+    ("thirty-three", ["33"], True),
+    ("28 February", ["February 28"], True),
+    ("Friday, February 28", ["February 28"], True),       # a weekday beside the date
+    ("33 Turkish soldiers", ["33"], True),                 # a unit and a qualifier: two extra words
+    # over-long: containing the gold is not stating it
+    ("33 Turkish soldiers were killed in Idlib", ["33"], False),
+    ("Nato stood in solidarity with Greece", ["Greece"], False),
+    ("Black Sea", ["Black Sea fleet"], False),             # nor is being contained in it
+    # wrong
+    ("34", ["33", "thirty-three"], False),
+    ("33 or 34", ["33"], False),
+    ("Ankara", ["Moscow"], False),
+    ("", ["33"], False),
+])
+def test_correct_answerable(pred, golds, ok):
+    assert correct(pred, golds, answerable=True, refused=False) is ok
+
+
+def test_correct_refusals():
+    assert correct(None, [], answerable=False, refused=True)             # refused on unanswerable: right
+    assert not correct("Canberra", [], answerable=False, refused=False)  # answered an unanswerable question
+    assert not correct(None, ["33"], answerable=True, refused=True)       # refused an answerable one
+    assert not correct("33", ["33"], answerable=True, refused=True)       # a refusal's text answers nothing
+
+
+def test_answer_match_allows_only_a_few_extra_words():
+    assert answer_match("at least 33 soldiers", "33") is False            # 3 extra words
+    assert answer_match("at least 33", "33") is True
+    assert answer_match("33", "33 Turkish soldiers") is True             # shorter than the gold: same value
+    assert answer_match(None, "33") is False
 
 
 # -- evidence matching ---------------------------------------------------------------------------------------

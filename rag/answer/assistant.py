@@ -90,7 +90,7 @@ class Assistant:
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None, model: str | None = None,
              embedder=None, answerer: str = "llm", llm_model: str | Path | None = None, llm_url: str | None = None,
              llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
-             **settings) -> "Assistant":
+             llm_threads: int | None = None, **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir``.
 
         ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
@@ -101,7 +101,7 @@ class Assistant:
         note = None
         if isinstance(answerer, str):
             answerer, note = make_answerer(answerer, llm_model=llm_model, llm_url=llm_url, llm_name=llm_name,
-                                           llm_timeout=llm_timeout, llm_cache=llm_cache)
+                                           llm_timeout=llm_timeout, llm_cache=llm_cache, n_threads=llm_threads)
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
                    index_dir=index_dir, **settings)
 
