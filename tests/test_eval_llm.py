@@ -28,7 +28,8 @@ def llm_index(real_embedder, tmp_path_factory):
 
 def test_both_answerers_on_the_same_questions(llm_index, real_embedder):
     metrics = evaluate(llm_index / "set.jsonl", out=llm_index / "out", index_dir=llm_index / "index",
-                       embedder=real_embedder, answerers=("llm", "rules"), llm_model="0.5b", progress=False)
+                       embedder=real_embedder, answerers=("llm", "rules"), llm_model="0.5b", llm_timeout=600,
+                       progress=False)
     llm, rules = metrics["answerers"]["llm"], metrics["answerers"]["rules"]
     assert llm["questions"]["errors"] == rules["questions"]["errors"] == 0
     assert any(who.startswith("llm:") for who in llm["answered_by"]), llm["notes"]
@@ -43,7 +44,8 @@ def test_calibration_rows_for_the_model(llm_index, real_embedder):
     from rag import Assistant
 
     assistant = Assistant.open(ROOT / "seeds", index_dir=llm_index / "index", embedder=real_embedder,
-                               answerer="llm", llm_model="0.5b", llm_threshold=float("-inf"))
+                               answerer="llm", llm_model="0.5b", llm_threshold=float("-inf"),
+                               llm_timeout=600)
     assistant.warm_up()
     rows = calibrate.run(load_jsonl(llm_index / "set.jsonl"), assistant, "llm")
     assert [r["id"] for r in rows] == list(IDS)

@@ -12,12 +12,14 @@ from rag.answer.ground import locate
 from conftest import ROOT, SEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+TIMEOUT = 600  # seconds per model call: generous, so a loaded CI machine slows these tests but never fails them
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory, real_embedder):
     """The 0.5B model: the fastest real model, for the contract tests."""
-    a = Assistant.open(SEEDS, index_dir=tmp_path_factory.mktemp("index"), embedder=real_embedder, llm_model="0.5b")
+    a = Assistant.open(SEEDS, index_dir=tmp_path_factory.mktemp("index"), embedder=real_embedder, llm_model="0.5b",
+                       llm_timeout=TIMEOUT)
     a.warm_up()
     assert a.note is None, a.note
     return a
@@ -69,7 +71,7 @@ def test_streaming_shows_model_text_before_the_verified_answer(small):
 
 
 def test_the_default_model_loads_and_answers(tmp_path, real_embedder):
-    a = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder)
+    a = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder, llm_timeout=TIMEOUT)
     answer = a.ask("Who is the Kremlin spokesman?")
     assert a.note is None and "1.5b" in a.answerer.name
     assert answer.short_answer and "Peskov" in answer.short_answer
@@ -89,6 +91,7 @@ def test_cli_ask_with_a_missing_model_file_falls_back_to_the_rules_and_says_why(
     assert main(["ask", "How many Turkish troops died?", "--llm-model", str(missing), "--json", *common]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["answered_by"] == "rules" and str(missing) in d["note"] and "rule reader" in d["note"]
-    assert main(["ask", "How many Turkish troops died?", "--llm-model", "0.5b", "--json", *common]) == 0
+    assert main(["ask", "How many Turkish troops died?", "--llm-model", "0.5b", "--llm-timeout", str(TIMEOUT),
+                 "--json", *common]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["answered_by"].startswith("llm:") and "33" in d["short_answer"] and d["note"] is None

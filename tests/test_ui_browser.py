@@ -60,7 +60,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--corpus", str(corpus), "--index-dir", str(work / "index")],
+                                 "--corpus", str(corpus), "--index-dir", str(work / "index"), "--llm-timeout", "300"],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"
     try:

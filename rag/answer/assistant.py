@@ -114,7 +114,7 @@ class Assistant:
         try:
             warm()
         except AnswererError as exc:
-            self.note = f"{exc} The rule reader answers instead."
+            self.note = f"{str(exc).rstrip('.')}. The rule reader answers instead."
             self.answerer = self.rules
 
     def refresh(self) -> str:
@@ -180,7 +180,7 @@ class Assistant:
                 best = self._propose(q, evidence, history, picks, trace, on_token)
                 threshold = self.llm_threshold
             except AnswererError as exc:  # the model failed for this question: the rules stand in, and say so
-                note = f"{exc} This answer is from the rule reader."
+                note = f"{str(exc).rstrip('.')}. This answer is from the rule reader."
                 trace["backend"], trace["reason"] = "rules", f"fallback: {exc}"
                 best = picks[0] if picks else None
         by = "rules" if trace["backend"] == "rules" else self.answerer.name

@@ -41,5 +41,5 @@ def make_answerer(kind: str = "llm", *, llm_model: str | Path | None = None, llm
     try:
         path = resolve_model(None if llm_model is None else str(llm_model), cache_dir=llm_cache)
     except AnswererError as exc:
-        return None, f"{exc} The rule reader answers instead."
+        return None, f"{str(exc).rstrip('.')}. The rule reader answers instead."
     return LLMAnswerer(LlamaCppChat(path, n_threads=n_threads), timeout=llm_timeout), None
