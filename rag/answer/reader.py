@@ -85,12 +85,10 @@ def states(text: str, key: str, atype: AnswerType) -> bool:
     """Whether ``text`` states the value whose canonical form is ``key``."""
     if any(v == key for _, _, v in numbers(text) + dates(text)):
         return True
-    plain = squad_normalize(text)
-    norm = f" {fold(plain)} "
+    norm = f" {fold(squad_normalize(text))} "
     if key.startswith("pair:"):  # "Putin and Erdogan": both named, in any order or phrasing
         return all(f" {part} " in norm for part in key[5:].split("|"))
-    # Keys are folded ("erdogan"), except where spelling is the question ("erdoğan"): compare both ways.
-    return f" {key} " in norm or f" {key} " in f" {plain} "
+    return f" {key} " in norm
 
 
 def speaker_ok(doc, speaker) -> bool:
@@ -187,10 +185,7 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         same = _near(ev.text, describing, words, similarity, same_min) if atype.focus else frozenset()
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
-            if atype.asks_name:  # spelling matters: no folding
-                key = squad_normalize(cand.value or cand.text)
-            else:
-                key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
+            key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
             sup = ev.score - (0.0 if _attached(doc, cand, verbs) else penalty(ev, predicate_penalty))
             found.setdefault(key, []).append((sup + bonus_weight * cand.bonus, ev, cand, sup))
     usable_all = [e for e in evidence if usable(e)]
