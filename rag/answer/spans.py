@@ -1,7 +1,7 @@
 """Candidate short answers inside one evidence sentence.
 
 Typed questions take named entities of the expected labels (plus patterns
-spaCy does not tag: "24/7", "an hour-and-a-half"); free-text questions take
+for values spaCy may miss: "weekly", "two hours"); free-text questions take
 noun phrases and short quotations. Every candidate gets a ``bonus`` for the
 signs that it fills the question's gap: the right label, attachment to the
 question's focus noun ("German Chancellor *Angela Merkel*", "the level *of
@@ -26,10 +26,9 @@ from .terms import SPEECH
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
 PATTERNS = {
-    "frequency": re.compile(r"\b\d+/\d+\b|\b(?:daily|weekly|monthly|yearly|annually|hourly|twice|once)\b"
+    "frequency": re.compile(r"\b(?:daily|weekly|monthly|yearly|annually|hourly|twice|once)\b"
                             r"|\bevery (?:day|week|month|year|hour)\b"),
-    "duration": re.compile(rf"\b{_NUM}(?:[\s-]+(?:and[\s-]+a[\s-]+half[\s-]+)?)(?:hours?|days?|weeks?|months?|"
-                           rf"years?|minutes?|decades?)(?:[\s-]+and[\s-]+a[\s-]+half)?\b", re.I),
+    "duration": re.compile(rf"\b{_NUM}[\s-]+(?:hours?|days?|weeks?|months?|years?|minutes?|decades?)\b", re.I),
     "number": re.compile(r"\b\d[\d,.]*\b"),
 }
 PATTERNS["quantity"] = PATTERNS["money"] = PATTERNS["percent"] = PATTERNS["age"] = PATTERNS["number"]
