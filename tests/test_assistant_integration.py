@@ -95,9 +95,9 @@ def test_disagreeing_articles_are_both_shown(assistant):
 
 def test_which_two_presidents_names_both_and_every_source_states_both(assistant):
     answer = assistant.ask("Which two presidents spoke by phone after the deadly attack?")
-    assert answer.short_answer == "Putin and Erdogan"
+    assert re.fullmatch(r"(Vladimir )?Putin and (Recep Tayyip )?Erdo[gğ]an", answer.short_answer)
     lead_text, lead_cites = claims(answer)[0]
-    assert lead_text == "Putin and Erdogan" and len(lead_cites) >= 2
+    assert lead_text == answer.short_answer and len(lead_cites) >= 2
     assert all("Putin" in c.text and re.search("Erdo[gğ]an", c.text) for c in lead_cites)
 
 

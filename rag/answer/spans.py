@@ -141,9 +141,8 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 conj = {t.i for c in ent.root.children if c.dep_ == "conj" for t in c.subtree}
                 other = next((e for e in doc.ents if e.start > ent.end and e.label_ == label
                               and e.root.i in conj), None)
-                if other is not None:  # people by surname, as a reader would say it
-                    short = lambda e: e[-1].text if e.label_ == "PERSON" else e.text
-                    add(doc[ent.start: other.end], "PAIR", 0.6 - 0.08 * rank, parts=(short(ent), short(other)))
+                if other is not None:
+                    add(doc[ent.start: other.end], "PAIR", 0.6 - 0.08 * rank, parts=(ent.text, other.text))
             if ent.label_ == label:
                 # "the day before yesterday" is a date, not a duration: a duration counts units.
                 if atype.kind == "duration" and not PATTERNS["duration"].search(ent.text):
