@@ -9,8 +9,7 @@ words the sentence states (:mod:`rag.answer.terms`). Three checks travel with th
 score, because a sentence can be close to a question yet answer another one:
 
 - ``names_ok``: every name in the question occurs in the sentence, the two
-  sentences before it ("He added ..."), or the article title (a capital
-  standing for its country counts: "Moscow" for Russia);
+  sentences before it ("He added ..."), or the article title;
 - ``predicate_ok``: the question's main verb is carried by the sentence
   ("deployed" is not "killed");
 - ``attribute_ok``: for "what is the X of Y", the sentence mentions X.
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .capitals import metonyms
 from ..index import Index
 from ..nlp import stem
 from .terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
@@ -133,7 +131,5 @@ def _name_in(group, words) -> bool:
     word = group[-1][0]
     if any(name_match(word, x) for x in surface):
         return True
-    if len(group) == 1 and any(name_match(m, x) for m in metonyms(word) for x in surface):
-        return True  # "Moscow" for Russia, "Syria" for Damascus: news names a state by its capital
     parts = [p for p in word.split("-") if len(p) >= 3]
     return len(parts) > 1 and all(any(name_match(p, x) for x in surface) for p in parts)
