@@ -65,12 +65,6 @@ def test_modifier_questions_want_the_modifier():
     assert detect("What type of missiles were fired?").focus == "missile"
 
 
-def test_role_questions():
-    assert detect("Who is the Turkish defence minister?").role == ("turkish", "defence", "minister")
-    assert detect("Who is Dmitry Peskov?").role == ()  # a name, not a role
-    assert detect("What is the name of the French foreign minister?").role == ("french", "foreign", "minister")
-
-
 def test_plural_and_describing_words():
     assert detect("Which two presidents spoke?").plural
     assert not detect("Which president spoke?").plural

@@ -79,7 +79,6 @@ class AnswerType:
     wh: str | None = None
     plural: bool = False          # "which two presidents": a list may answer
     describes: tuple[str, ...] = ()  # words of the wh-phrase that describe the answer: "defensive" capability
-    role: tuple[str, ...] = ()    # "who is the Turkish defence minister": the role the answer must hold
     constraints: tuple[str, ...] = ()  # "how many *Syrian* soldiers": proper words the counted noun must keep
 
     @property
@@ -133,20 +132,6 @@ def _attribute(low: str) -> str | None:
     return None if noun in GENERIC_NOUNS or noun in TITLE_NOUNS or noun in DATE_NOUNS else noun
 
 
-_NAME_OF = re.compile(r"^what (?:is|was|are|were) the names? of (?:the |an? )?((?:[\w-]+ ){0,4}[\w-]+?)\??$")
-_ROLE = re.compile(r"^(?:who|whom) (?:is|was|are|were) (?:the |an? )?((?:[\w'’-]+ ){0,4}[\w'’-]+?)\??$")
-
-
-def _role(low: str) -> tuple[str, ...]:
-    """"who is the Turkish defence minister?" -> (turkish, defence, minister); none for
-    "who is Dmitry Peskov?" (a name, not a role) or "who is the X of Y" (an attribute)."""
-    m = _ROLE.match(low.strip()) or _NAME_OF.match(low.strip())
-    if not m or " of " in f" {m.group(1)} ":
-        return ()
-    words = tuple(re.sub(r"['’]s$", "", w) for w in m.group(1).split() if w not in ("the", "a", "an"))
-    return words if any(w in PERSON_NOUNS for w in words) else ()
-
-
 def detect(question: str) -> AnswerType:
     """The expected answer type of ``question`` (see the module docstring)."""
     low = re.sub(r"\s+", " ", question.lower()).strip()
@@ -186,7 +171,7 @@ def detect(question: str) -> AnswerType:
         return typed("manner")
     if wh in ("who", "whom"):
         kind = _kind_of_noun(attribute or "") if attribute else None
-        return typed(kind if kind in ("person", "org") else "person", attribute, role=_role(low))
+        return typed(kind if kind in ("person", "org") else "person", attribute)
     if wh == "whose":
         return typed("person", _focus(doc, wh_i))
     if wh == "when":
@@ -201,8 +186,7 @@ def detect(question: str) -> AnswerType:
                       if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
         return typed("thing", inner, modifier=True)
     if focus == "name" or re.search(r"\b(called|named)\b", low):
-        role = _role(low)
-        return typed("person" if role else "name", focus, role=role)
+        return typed("name", focus)
     kind = _kind_of_noun(focus or "") or (_kind_of_noun(attribute) if attribute else None)
     return typed(kind or "thing", focus)
 

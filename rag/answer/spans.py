@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..nlp import FUNCTION_WORDS, stem
 from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
-from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
+from .syntax import counts, focus_bonus, governor_bonus, in_question, is_addressee, is_speaker, with_of
 from .terms import SPEECH
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
@@ -96,8 +96,6 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
             base -= 0.2  # "what"/"how" asks for a thing or a way; a date or a figure has its own question
         if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
-        if atype.role and not has_role(span, atype.role):
-            return  # "Russian Foreign Minister Sergey Lavrov" is not the Turkish defence minister
         if atype.kind == "manner" and span.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "NORP")
                                                        for e in span.ents) and len(span.ents[0]) == len(span):
             return  # "in Idlib" says where, not how
