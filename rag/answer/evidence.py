@@ -40,7 +40,6 @@ class Evidence:
     predicate_ok: bool | None  # None: the question has no content verb
     attribute_ok: bool | None  # None: not a "what is the X of Y" question
     score: float
-    position: int = 0  # sentence number within its article (0 = headline)
 
 
 class EvidenceScorer:
@@ -59,11 +58,10 @@ class EvidenceScorer:
         for j in sorted(range(len(index.sentences)), key=lambda j: (index.sentences[j].doc_id,
                                                                     index.sentences[j].start)):
             by_doc.setdefault(index.sentences[j].doc_id, []).append(j)
-        self.before, self.position = {}, {}
+        self.before = {}
         for rows in by_doc.values():
             for i, j in enumerate(rows):
                 self.before[j] = rows[max(0, i - context):i]
-                self.position[j] = i
         self._title_terms = {d.id: Vocabulary([d.title]).sentence_terms[0] for d in index.docs}
 
     def rank(self, q: QuestionTerms, attribute: str | None, qvec: np.ndarray,
@@ -104,7 +102,7 @@ class EvidenceScorer:
                 attribute_ok=None if attribute is None else best_match(
                     (attribute, stem(attribute)), sent, self.similarity if soft else _no_similarity,
                     soft_min=self.same_min, taken=taken) > 0,
-                score=round(float(w * dense[i] + (1 - w) * cov), 4), position=self.position.get(r, 0)))
+                score=round(float(w * dense[i] + (1 - w) * cov), 4)))
         return sorted(out, key=lambda e: -e.score)
 
     def _match(self, word: tuple[str, str], sentence, taken: frozenset = frozenset(), soft: bool = True) -> float:
