@@ -65,12 +65,6 @@ def test_modifier_questions_want_the_modifier():
     assert detect("What type of missiles were fired?").focus == "missile"
 
 
-def test_role_questions():
-    assert detect("Who is the Turkish defence minister?").role == ("turkish", "defence", "minister")
-    assert detect("Who is Dmitry Peskov?").role == ()  # a name, not a role
-    assert detect("What is the name of the French foreign minister?").role == ("french", "foreign", "minister")
-
-
 def test_plural_and_describing_words():
     assert detect("Which two presidents spoke?").plural
     assert not detect("Which president spoke?").plural
@@ -91,21 +85,3 @@ def test_language_check():
     assert looks_english("Kalibr missiles Syria", known)
     assert not looks_english("¿Cuántos soldados turcos murieron?", known)
     assert not looks_english("Сколько турецких солдат погибло?", known)
-
-
-@pytest.mark.parametrize("question, part, role, subject", [
-    ("How is the Russian foreign minister's first name spelled in the articles?", "first",
-     ("russian", "foreign", "minister"), "russian foreign minister"),
-    ("What is the surname of the NATO Secretary-General?", "last", ("nato", "secretary-general"),
-     "nato secretary-general"),
-    ("How is Erdogan spelled?", None, (), "erdogan"),
-    ("What is the first name of Lavrov?", "first", (), "lavrov"),
-])
-def test_name_part_and_spelling_questions(question, part, role, subject):
-    t = detect(question)
-    assert (t.kind, t.labels, t.name_part, t.role, t.subject) == ("person", ("PERSON",), part, role, subject)
-
-
-def test_ordinary_questions_have_no_subject_override():
-    assert detect("How many Turkish troops died?").subject is None
-    assert detect("What did the minister say?").name_part is None

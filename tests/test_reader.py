@@ -34,12 +34,6 @@ def test_a_name_is_stated_whatever_its_diacritics():
     assert states("President Erdogan called Putin.", canonical("Erdoğan", "person"), who)
 
 
-def test_spelling_keys_keep_their_diacritics():
-    spelled = detect("How is Erdogan spelled?")
-    assert states("President Erdoğan called.", "erdoğan", spelled)
-    assert not states("President Erdogan called.", "erdoğan", spelled)
-
-
 def test_a_pair_is_stated_when_both_are_named_in_any_order():
     key = pair_key(("Putin", "Erdogan"))
     both = detect("Which two presidents spoke?")

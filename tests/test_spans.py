@@ -38,7 +38,6 @@ def test_number_counted_by_the_focus_noun():
 def test_date_and_duration_and_frequency_patterns():
     assert best("The ferry left on March 3 after a two-week delay.", "When did the ferry leave?") == "March 3"
     assert best("The ferry left on March 3 after a two-week delay.", "How long was the delay?") == "two-week"
-    assert best("Guards patrol the depot 24/7 under a new contract.", "How often do guards patrol the depot?") == "24/7"
     # "yesterday" is a date, not a duration
     assert best("The talks ended yesterday.", "How long did the talks last?") is None
 
@@ -90,14 +89,6 @@ def test_yes_no_has_no_span(question):
     assert candidates(parse("The bridge is open."), detect(question), words_of(question)) == []
 
 
-def test_plural_people_are_named_by_surname():
-    found = candidates(parse("President Anna Berg and her counterpart Tom Ruiz met in Lima."),
-                       detect("Which two presidents met in Lima?"), words_of("Which two presidents met in Lima?"))
-    pair = next(c for c in found if c.parts)
-    assert pair.value == "Berg and Ruiz" and pair.parts == ("Berg", "Ruiz")
-    assert pair.text == "Anna Berg and her counterpart Tom Ruiz"  # the span keeps its offsets into the sentence
-
-
 def test_outlet_question_takes_the_credit_in_brackets():
     for sentence in ("LIMA (Andes Wire) - The mayor said the bridge would reopen.",
                      "Boats cross the harbour in Lima on 3 May (Andes Wire)."):
@@ -110,16 +101,3 @@ def test_credits_only_answer_outlet_questions():
     found = candidates(parse("Boats cross the harbour in Lima on 3 May (Andes Wire)."),
                        detect("Which city do boats cross?"), words_of("Which city do boats cross?"))
     assert all(c.label != "CREDIT" for c in found)
-
-
-def test_first_name_of_the_role_holder():
-    question = "What is the first name of the Peruvian finance minister?"
-    found = candidates(parse("Peruvian Finance Minister Anna Berg met Mayor Tom Ruiz."), detect(question),
-                       words_of(question))
-    assert [c.value for c in found] == ["Anna"]  # Tom Ruiz does not hold the role
-
-
-def test_how_is_a_named_person_spelled():
-    question = "How is Ruiz spelled?"
-    found = candidates(parse("Mayor Tomás Ruíz met Anna Berg."), detect(question), words_of(question))
-    assert [c.text for c in found] == ["Tomás Ruíz"]  # the person asked about, not anyone else

@@ -154,10 +154,9 @@ class Assistant:
         query = clean_query(self._standalone(clean_query(question), history))
         retriever, scorer = self._state
         atype = detect(query)
-        content = atype.subject or query  # "how is X's name spelled": look for X, not for "spelled"
-        qterms = question_terms(content, scorer.vocab)
-        qvec = self._embed([content])[0]
-        passages = tuple(retriever.search(content, k=k or self.k, query_vector=qvec, doc_ids=doc_ids,
+        qterms = question_terms(query, scorer.vocab)
+        qvec = self._embed([query])[0]
+        passages = tuple(retriever.search(query, k=k or self.k, query_vector=qvec, doc_ids=doc_ids,
                                           date_from=date_from, date_to=date_to))
         evidence = scorer.rank(qterms, atype.attribute, qvec, list(passages))
         words = {w for w, _, _ in qterms.terms} | {s for _, s, _ in qterms.terms}

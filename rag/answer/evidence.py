@@ -9,8 +9,7 @@ words the sentence states (:mod:`rag.answer.terms`). Three checks travel with th
 score, because a sentence can be close to a question yet answer another one:
 
 - ``names_ok``: every name in the question occurs in the sentence, the two
-  sentences before it ("He added ..."), or the article title (a capital
-  standing for its country counts: "Moscow" for Russia);
+  sentences before it ("He added ..."), or the article title;
 - ``predicate_ok``: the question's main verb is carried by the sentence
   ("deployed" is not "killed");
 - ``attribute_ok``: for "what is the X of Y", the sentence mentions X.
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .capitals import metonyms
 from ..index import Index
 from ..nlp import stem
 from .terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
@@ -42,7 +40,6 @@ class Evidence:
     predicate_ok: bool | None  # None: the question has no content verb
     attribute_ok: bool | None  # None: not a "what is the X of Y" question
     score: float
-    position: int = 0  # sentence number within its article (0 = headline)
 
 
 class EvidenceScorer:
@@ -61,11 +58,10 @@ class EvidenceScorer:
         for j in sorted(range(len(index.sentences)), key=lambda j: (index.sentences[j].doc_id,
                                                                     index.sentences[j].start)):
             by_doc.setdefault(index.sentences[j].doc_id, []).append(j)
-        self.before, self.position = {}, {}
+        self.before = {}
         for rows in by_doc.values():
             for i, j in enumerate(rows):
                 self.before[j] = rows[max(0, i - context):i]
-                self.position[j] = i
         self._title_terms = {d.id: Vocabulary([d.title]).sentence_terms[0] for d in index.docs}
 
     def rank(self, q: QuestionTerms, attribute: str | None, qvec: np.ndarray,
@@ -106,7 +102,7 @@ class EvidenceScorer:
                 attribute_ok=None if attribute is None else best_match(
                     (attribute, stem(attribute)), sent, self.similarity if soft else _no_similarity,
                     soft_min=self.same_min, taken=taken) > 0,
-                score=round(float(w * dense[i] + (1 - w) * cov), 4), position=self.position.get(r, 0)))
+                score=round(float(w * dense[i] + (1 - w) * cov), 4)))
         return sorted(out, key=lambda e: -e.score)
 
     def _match(self, word: tuple[str, str], sentence, taken: frozenset = frozenset(), soft: bool = True) -> float:
@@ -133,7 +129,5 @@ def _name_in(group, words) -> bool:
     word = group[-1][0]
     if any(name_match(word, x) for x in surface):
         return True
-    if len(group) == 1 and any(name_match(m, x) for m in metonyms(word) for x in surface):
-        return True  # "Moscow" for Russia, "Syria" for Damascus: news names a state by its capital
     parts = [p for p in word.split("-") if len(p) >= 3]
     return len(parts) > 1 and all(any(name_match(p, x) for x in surface) for p in parts)

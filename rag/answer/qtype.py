@@ -79,20 +79,11 @@ class AnswerType:
     wh: str | None = None
     plural: bool = False          # "which two presidents": a list may answer
     describes: tuple[str, ...] = ()  # words of the wh-phrase that describe the answer: "defensive" capability
-    role: tuple[str, ...] = ()    # "who is the Turkish defence minister": the role the answer must hold
     constraints: tuple[str, ...] = ()  # "how many *Syrian* soldiers": proper words the counted noun must keep
-    name_part: str | None = None  # "first" or "last": the question asks for part of a person's name
-    subject: str | None = None    # "how is the minister's name spelled": what to look for ("the minister")
 
     @property
     def typed(self) -> bool:
         return self.kind in TYPED
-
-    @property
-    def asks_name(self) -> bool:
-        """The question is about a name's form ("first name of Lavrov", "how is Erdogan spelled"),
-        so the person it names may be the answer and spelling variants are different values."""
-        return bool(self.name_part) or self.wh == "how" and self.focus == "name"
 
 
 def _kind_of_noun(lemma: str) -> str | None:
@@ -141,59 +132,9 @@ def _attribute(low: str) -> str | None:
     return None if noun in GENERIC_NOUNS or noun in TITLE_NOUNS or noun in DATE_NOUNS else noun
 
 
-# "How is the minister's first name spelled?", "What is the surname of the ambassador?"
-_SPELLED = re.compile(r"^how (?:is|are|was|were|do|does) (?:the )?(.+?) (?:spelled|spelt|written)\b")
-_NAME_PART = re.compile(r"\b(first|given|last|family)[ -]names?\b|\b(forename|surname)s?\b")
-_HOLDER = re.compile(r"^(?:the |an? )?(.+?)['’]s (?:first |given |last |family )?(?:names?|forenames?|surnames?)$"
-                     r"|^(?:the )?(?:first |given |last |family )?(?:names?|forenames?|surnames?) of (?:the |an? )?(.+)$")
-_NAME_OF = re.compile(r"^what (?:is|was|are|were) the names? of (?:the |an? )?((?:[\w-]+ ){0,4}[\w-]+?)\??$")
-_ROLE = re.compile(r"^(?:who|whom) (?:is|was|are|were) (?:the |an? )?((?:[\w'’-]+ ){0,4}[\w'’-]+?)\??$")
-
-
-def _role(low: str) -> tuple[str, ...]:
-    """"who is the Turkish defence minister?" -> (turkish, defence, minister); none for
-    "who is Dmitry Peskov?" (a name, not a role) or "who is the X of Y" (an attribute)."""
-    m = _ROLE.match(low.strip()) or _NAME_OF.match(low.strip())
-    if not m or " of " in f" {m.group(1)} ":
-        return ()
-    words = tuple(re.sub(r"['’]s$", "", w) for w in m.group(1).split() if w not in ("the", "a", "an"))
-    return words if any(w in PERSON_NOUNS for w in words) else ()
-
-
-def _name_part(low: str) -> AnswerType | None:
-    """"How is the Russian foreign minister's first name spelled?" -> a person
-    holding the role (russian, foreign, minister), answered by the first name."""
-    part = _NAME_PART.search(low)
-    spelled = _SPELLED.match(low)
-    if not part and not spelled:
-        return None
-    which = None
-    if part:
-        word = part.group(1) or part.group(2)
-        which = "first" if word in ("first", "given", "forename") else "last"
-    if spelled:
-        holder = _HOLDER.match(spelled.group(1))
-        text = (holder.group(1) or holder.group(2)) if holder else spelled.group(1)
-    else:
-        m = re.search(r"\b(?:what|which) (?:is|was|are|were) (.+?)$", low)
-        holder = _HOLDER.match(m.group(1)) if m else None
-        text = (holder.group(1) or holder.group(2)) if holder else ""
-    text = re.sub(r"\s+in (?:the|these|this) (?:articles?|texts?|sources?|reports?)$", "", text)
-    words = tuple(w for w in text.split() if w not in ("the", "a", "an"))
-    if not words:
-        return None
-    # A role ("the Russian foreign minister") is matched around the name; a name ("Lavrov") inside it.
-    role = words if any(w in PERSON_NOUNS for w in words) else ()
-    return AnswerType("person", LABELS["person"][:1], "name", wh="how" if spelled else "what", role=role,
-                      constraints=() if role else words, name_part=which, subject=" ".join(words))
-
-
 def detect(question: str) -> AnswerType:
     """The expected answer type of ``question`` (see the module docstring)."""
     low = re.sub(r"\s+", " ", question.lower()).strip()
-    named = _name_part(low.rstrip(" ?"))
-    if named is not None:
-        return named
     doc = parse(question)
     words = [t.lower_ for t in doc]
     attribute = _attribute(low)
@@ -230,7 +171,7 @@ def detect(question: str) -> AnswerType:
         return typed("manner")
     if wh in ("who", "whom"):
         kind = _kind_of_noun(attribute or "") if attribute else None
-        return typed(kind if kind in ("person", "org") else "person", attribute, role=_role(low))
+        return typed(kind if kind in ("person", "org") else "person", attribute)
     if wh == "whose":
         return typed("person", _focus(doc, wh_i))
     if wh == "when":
@@ -245,8 +186,7 @@ def detect(question: str) -> AnswerType:
                       if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
         return typed("thing", inner, modifier=True)
     if focus == "name" or re.search(r"\b(called|named)\b", low):
-        role = _role(low)
-        return typed("person" if role else "name", focus, role=role)
+        return typed("name", focus)
     kind = _kind_of_noun(focus or "") or (_kind_of_noun(attribute) if attribute else None)
     return typed(kind or "thing", focus)
 

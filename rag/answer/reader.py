@@ -9,8 +9,7 @@ appointing) -- a penalty that shrinks to nothing as the sentence's dense
 cosine rises from 0.6 to 0.8, since a paraphrase changes the verb but not
 the meaning; that is what the refusal threshold is compared with. Its
 ranking ``score`` adds the span bonus and, for names and figures, a bonus
-per other article stating the same value and for values in headlines and
-lead sentences (news puts the main fact first). Values are compared in
+per other article stating the same value. Values are compared in
 canonical form, so "February 28" and "28 February" are one value.
 
 Example:
@@ -85,12 +84,10 @@ def states(text: str, key: str, atype: AnswerType) -> bool:
     """Whether ``text`` states the value whose canonical form is ``key``."""
     if any(v == key for _, _, v in numbers(text) + dates(text)):
         return True
-    plain = squad_normalize(text)
-    norm = f" {fold(plain)} "
+    norm = f" {fold(squad_normalize(text))} "
     if key.startswith("pair:"):  # "Putin and Erdogan": both named, in any order or phrasing
         return all(f" {part} " in norm for part in key[5:].split("|"))
-    # Keys are folded ("erdogan"), except where spelling is the question ("erdoğan"): compare both ways.
-    return f" {key} " in norm or f" {key} " in f" {plain} "
+    return f" {key} " in norm
 
 
 def speaker_ok(doc, speaker) -> bool:
@@ -168,8 +165,7 @@ def _attached(doc, cand: Candidate, verbs: set[int] | None) -> bool:
 
 def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: set[str], *, top: int = 6,
          bonus_weight: float = 0.5, corroboration: float = 0.1, predicate_penalty: float = 0.25,
-         similarity=None, soft_min: float = 0.55, min_coverage: float = 0.4, lead: float = 0.1,
-         same_min: float = 0.8) -> list[Pick]:
+         similarity=None, soft_min: float = 0.55, min_coverage: float = 0.4, same_min: float = 0.8) -> list[Pick]:
     """Distinct answer values found in the ``top`` usable sentences, best first."""
     pool = [e for e in evidence if usable(e)][:top]
     docs = parse_many([e.text for e in pool])
@@ -187,10 +183,7 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
         same = _near(ev.text, describing, words, similarity, same_min) if atype.focus else frozenset()
         verbs = _predicate_tokens(doc, q, similarity, soft_min)
         for cand in candidates(doc, atype, words, near=near, near_type=near_type, same=same, speech=speech):
-            if atype.asks_name:  # spelling matters: no folding
-                key = squad_normalize(cand.value or cand.text)
-            else:
-                key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
+            key = pair_key(cand.parts) if cand.parts else canonical(cand.text, atype.kind)
             sup = ev.score - (0.0 if _attached(doc, cand, verbs) else penalty(ev, predicate_penalty))
             found.setdefault(key, []).append((sup + bonus_weight * cand.bonus, ev, cand, sup))
     usable_all = [e for e in evidence if usable(e)]
@@ -207,8 +200,6 @@ def read(evidence: list[Evidence], atype: AnswerType, q: QuestionTerms, words: s
                 sources.append(e)
         if atype.typed:  # a name or figure repeated by other articles is confirmed; a common noun phrase is not
             score += corroboration * min(len(sources) - 1, 3)
-            # News puts the main fact in the headline and first sentences: the prior for a vague question.
-            score += lead * sum(e.position < 3 for e in sources[:3]) / 3
         value = min((h[2].value or h[2].text for h in hits), key=len)  # "33" rather than "at least 33"
         picks.append(Pick(value, key, ev, cand, round(score, 4), round(sup, 4), tuple(sources)))
     return sorted(picks, key=lambda p: -p.score)

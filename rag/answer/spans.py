@@ -1,7 +1,7 @@
 """Candidate short answers inside one evidence sentence.
 
 Typed questions take named entities of the expected labels (plus patterns
-spaCy does not tag: "24/7", "an hour-and-a-half"); free-text questions take
+for values spaCy may miss: "weekly", "two hours"); free-text questions take
 noun phrases and short quotations. Every candidate gets a ``bonus`` for the
 signs that it fills the question's gap: the right label, attachment to the
 question's focus noun ("German Chancellor *Angela Merkel*", "the level *of
@@ -21,16 +21,14 @@ from dataclasses import dataclass
 
 from ..nlp import FUNCTION_WORDS, stem
 from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
-from .syntax import counts, focus_bonus, governor_bonus, has_role, in_question, is_addressee, is_speaker, with_of
-from .terms import SPEECH, name_match
-from ..values import fold
+from .syntax import counts, focus_bonus, governor_bonus, in_question, is_addressee, is_speaker, with_of
+from .terms import SPEECH
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
 PATTERNS = {
-    "frequency": re.compile(r"\b\d+/\d+\b|\b(?:daily|weekly|monthly|yearly|annually|hourly|twice|once)\b"
+    "frequency": re.compile(r"\b(?:daily|weekly|monthly|yearly|annually|hourly|twice|once)\b"
                             r"|\bevery (?:day|week|month|year|hour)\b"),
-    "duration": re.compile(rf"\b{_NUM}(?:[\s-]+(?:and[\s-]+a[\s-]+half[\s-]+)?)(?:hours?|days?|weeks?|months?|"
-                           rf"years?|minutes?|decades?)(?:[\s-]+and[\s-]+a[\s-]+half)?\b", re.I),
+    "duration": re.compile(rf"\b{_NUM}[\s-]+(?:hours?|days?|weeks?|months?|years?|minutes?|decades?)\b", re.I),
     "number": re.compile(r"\b\d[\d,.]*\b"),
 }
 PATTERNS["quantity"] = PATTERNS["money"] = PATTERNS["percent"] = PATTERNS["age"] = PATTERNS["number"]
@@ -75,7 +73,6 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
     describing = set(atype.describes) | focus | set(near_type)
     anchors = [t.i for t in doc if not t.is_punct and t.lower_ not in FUNCTION_WORDS and in_question(t, related)]
     found: dict[tuple[int, int], Candidate] = {}
-    asks_name = atype.asks_name  # "how is Erdogan spelled": the person named may be the answer
 
     def add(tokens_or_chars, label: str, base: float, longest: int = MAX_TOKENS, parts: tuple = ()):
         if isinstance(tokens_or_chars, tuple):  # a character range from a pattern
@@ -99,16 +96,11 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
             base -= 0.2  # "what"/"how" asks for a thing or a way; a date or a figure has its own question
         if atype.kind in ("number", "money", "quantity") and atype.focus and not counts(span, atype.focus, same, atype.constraints):
             return  # "33 Turkish soldiers" does not answer "how many civilians"
-        if asks_name and atype.constraints and not all(
-                any(name_match(fold(w), fold(t.lower_)) for t in span) for w in atype.constraints):
-            return  # "the first name of Lavrov": a name that is Lavrov's
-        if atype.role and not has_role(span, atype.role):
-            return  # "Russian Foreign Minister Sergey Lavrov" is not the Turkish defence minister
         if atype.kind == "manner" and span.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "NORP")
                                                        for e in span.ents) and len(span.ents[0]) == len(span):
             return  # "in Idlib" says where, not how
-        if label in ("PERSON", "GPE") and not asks_name and any(t.pos_ == "PROPN" and t.lemma_.lower() != atype.focus
-                                              and in_question(t, words) for t in span):
+        if label in ("PERSON", "GPE") and any(t.pos_ == "PROPN" and t.lemma_.lower() != atype.focus
+                                             and in_question(t, words) for t in span):
             return  # a person or place the question names is not its answer
         # The focus noun is the category asked for ("which *sea*"), not a repeat of the question.
         describes = [t.lemma_.lower() in describing or t.lower_ in describing for t in content]
@@ -132,7 +124,7 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 bonus, label = bonus - 0.3, "SOURCE"
         key = (span.start_char, span.end_char)
         if key not in found or found[key].bonus < bonus:
-            value = " and ".join(parts) if parts else None  # one part: a name's first or last word
+            value = " and ".join(parts) if parts else None
             found[key] = Candidate(span.text, span.start_char, span.end_char, label, round(bonus, 4), value, parts)
 
     if atype.kind == "yesno":
@@ -147,18 +139,13 @@ def candidates(doc, atype: AnswerType, words: set[str], *, near: frozenset = fro
                 conj = {t.i for c in ent.root.children if c.dep_ == "conj" for t in c.subtree}
                 other = next((e for e in doc.ents if e.start > ent.end and e.label_ == label
                               and e.root.i in conj), None)
-                if other is not None:  # people by surname, as a reader would say it
-                    short = lambda e: e[-1].text if e.label_ == "PERSON" else e.text
-                    add(doc[ent.start: other.end], "PAIR", 0.6 - 0.08 * rank, parts=(short(ent), short(other)))
+                if other is not None:
+                    add(doc[ent.start: other.end], "PAIR", 0.6 - 0.08 * rank, parts=(ent.text, other.text))
             if ent.label_ == label:
                 # "the day before yesterday" is a date, not a duration: a duration counts units.
                 if atype.kind == "duration" and not PATTERNS["duration"].search(ent.text):
                     continue
                 single = 0.15 if atype.plural and atype.kind in ("person", "org", "place", "name") else 0.0
-                if atype.name_part and label == "PERSON" and len(ent) > 1:  # "Sergey" of "Sergey Lavrov"
-                    part = ent[0].text if atype.name_part == "first" else ent[-1].text
-                    add(ent, label, 0.3, parts=(part,))
-                    continue
                 add(ent, label, 0.3 - 0.08 * rank - single)
     if atype.kind == "org" and atype.focus in MEDIA_NOUNS:
         for m in _CREDIT.finditer(doc.text):

@@ -1,6 +1,6 @@
 """How a candidate span sits in its sentence's parse: the relations that make
-it the answer (counted by the focus noun, next to the asked role, object of a
-question word) or mere attribution (the speaker, the one spoken to).
+it the answer (counted by the focus noun, object of a question word) or mere
+attribution (the speaker, the one spoken to).
 
 Example:
     >>> doc = parse("On Monday an attack killed five Turkish troops.")        # doctest: +SKIP
@@ -9,7 +9,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..nlp import stem, terms
+from ..nlp import stem
 from .terms import SPEECH, name_match
 
 
@@ -45,21 +45,6 @@ def counts(span, focus: str, same: frozenset, constraints: tuple[str, ...] = ())
             return is_focus(tok)
     # A bare number ("injured five more", "to 53") counts what its sentence talks about.
     return any(t.lemma_.lower() == focus or t.lower_ in same for t in span.doc)
-
-
-def has_role(span, role: tuple[str, ...]) -> bool:
-    """"Kremlin spokesman Dmitry Peskov": every word of the asked role stands
-    just before the name (or just after it, as an apposition)."""
-    doc = span.doc
-    text = f"{doc[max(0, span.start - 6): span.start].text} {doc[span.end: span.end + 4].text}"
-    around = {w for w, _ in terms(text)}
-    around |= {p for w in around for p in w.split("-")}  # "Secretary-General" is one word or two
-    stems = {stem(w) for w in around}
-
-    def present(word: str) -> bool:
-        return stem(word) in stems or any(name_match(word, a) for a in around)
-
-    return all(present(w) or "-" in w and all(present(p) for p in w.split("-")) for w in role)
 
 
 def with_of(doc, chunk):
