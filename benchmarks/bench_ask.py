@@ -58,7 +58,7 @@ def main(argv=None) -> int:
         assistant.warm_up()
         print(f"answerer {assistant.answerer.name} load: {time.perf_counter() - t0:.2f} s  note: {assistant.note}")
         t0 = time.perf_counter()
-        assistant.ask("How many Turkish troops died?")
+        assistant.ask("How many Turkish soldiers died?")
         print(f"first question (spaCy load, caches cold): {1000 * (time.perf_counter() - t0):.0f} ms")
         for q in WARM_UP:
             assistant.ask(q)

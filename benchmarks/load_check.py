@@ -25,8 +25,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["How many Turkish troops died?", "Who is the NATO Secretary-General?",
-             "Who is the Kremlin spokesman?", "What did Iran say about the attack?"]
+QUESTIONS = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?",
+             "Who is the Kremlin spokesman?", "What did Japan say about the attack?"]
 
 
 def questions() -> list[str]:

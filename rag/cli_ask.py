@@ -30,7 +30,7 @@ def read_history(path: str | None) -> list[dict]:
         raise QueryError(f"history file {path!r} does not exist; pass a JSON file of earlier turns.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise QueryError(f"cannot read history file {path!r} ({exc}); it must be JSON like "
-                         '[{"question": "Who is Dmitry Peskov?", "answer": "Kremlin spokesman"}].') from None
+                         '[{"question": "Who is Peskov?", "answer": "Kremlin spokesman"}].') from None
     if not isinstance(data, list):
         raise QueryError(f"history file {path!r} holds a {type(data).__name__}; it must be a JSON list of "
                          '{"question": ..., "answer": ...} objects, oldest first.')

@@ -26,7 +26,7 @@ def clean_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
                    for c in query)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
-        raise QueryError("the question is empty; type a question, e.g. 'How many Turkish troops died?'.")
+        raise QueryError("the question is empty; type a question, e.g. 'How many Turkish soldiers died?'.")
     if len(text) > max_chars:
         raise QueryError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}. "
                          "Ask a shorter question.")

@@ -51,8 +51,8 @@ def test_every_number_of_the_answer_is_in_the_sentences_it_cites(small):
     check_offsets(answer)
 
 
-@pytest.mark.parametrize("question", ["What is the capital of Australia?",
-                                      "How many border guards did Greece deploy?"])
+@pytest.mark.parametrize("question", ["What is the capital of Canada?",
+                                      "How many tanks did Greece deploy?"])
 def test_what_the_articles_do_not_say_is_refused(small, question):
     answer = small.ask(question)
     assert answer.refused and answer.citations == () and answer.short_answer is None
@@ -64,8 +64,8 @@ def test_a_yes_no_question_with_a_wrong_figure_is_never_answered_yes(small):
 
 
 def test_streaming_shows_model_text_before_the_verified_answer(small):
-    items = list(small.ask_stream("Who is the NATO Secretary-General?"))
-    assert isinstance(items[-1], type(small.ask("Who is the NATO Secretary-General?")))
+    items = list(small.ask_stream("Who is NATO's secretary-general?"))
+    assert isinstance(items[-1], type(small.ask("Who is NATO's secretary-general?")))
     assert any(isinstance(i, str) and i.strip() for i in items[:-1])
     assert "Stoltenberg" in (items[-1].short_answer or "")
 
@@ -88,10 +88,10 @@ def test_cli_ask_with_a_missing_model_file_falls_back_to_the_rules_and_says_why(
     shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
     common = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "ix")]
     missing = tmp_path / "nowhere.gguf"
-    assert main(["ask", "How many Turkish troops died?", "--llm-model", str(missing), "--json", *common]) == 0
+    assert main(["ask", "How many Turkish soldiers died?", "--llm-model", str(missing), "--json", *common]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["answered_by"] == "rules" and str(missing) in d["note"] and "rule reader" in d["note"]
-    assert main(["ask", "How many Turkish troops died?", "--llm-model", "0.5b", "--llm-timeout", str(TIMEOUT),
+    assert main(["ask", "How many Turkish soldiers died?", "--llm-model", "0.5b", "--llm-timeout", str(TIMEOUT),
                  "--json", *common]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["answered_by"].startswith("llm:") and "33" in d["short_answer"] and d["note"] is None

@@ -45,14 +45,14 @@ def test_labels_follow_the_kind():
 
 
 def test_focus_and_counted_noun():
-    assert detect("How many Turkish troops died?").focus == "troop"
+    assert detect("How many Turkish soldiers died?").focus == "soldier"
     assert detect("Which German chancellor was there?").focus == "chancellor"
     # "which X's Y" asks for X
     assert detect("Which ministry's spokesperson spoke?").focus == "ministry"
 
 
 def test_attribute_of_a_relation_must_be_stated():
-    t = detect("What is the capital of Australia?")
+    t = detect("What is the capital of Canada?")
     assert (t.kind, t.attribute) == ("place", "capital")
     assert detect("Who is the captain of the ship?").attribute == "captain"
     assert detect("What is the population of Paris?").kind == "number"
@@ -81,7 +81,7 @@ def test_answer_type_is_a_small_frozen_dataclass():
 
 def test_language_check():
     known = {"turkish", "troop", "kalibr", "missil", "syria"}
-    assert looks_english("How many Turkish troops died?", known)
+    assert looks_english("How many Turkish soldiers died?", known)
     assert looks_english("Kalibr missiles Syria", known)
     assert not looks_english("¿Cuántos soldados turcos murieron?", known)
     assert not looks_english("Сколько турецких солдат погибло?", known)

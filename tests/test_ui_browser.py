@@ -142,7 +142,7 @@ def open_marker(page, reply, index: int = 0):
 
 
 def test_answer_cites_sentences_that_open_highlighted_and_follow_ups_work(page):
-    reply = ask(page, "How many Turkish troops died?")
+    reply = ask(page, "How many Turkish soldiers died?")
     assert "33" in reply.inner_text()
     assert reply.locator("a.cite").count() >= 1
     markers = reply.locator("a.cite").count()
@@ -177,7 +177,7 @@ def test_model_text_streams_before_the_verified_answer_replaces_it(page):
             el => window.__streamed.push(el.innerText))).observe(document.body, {subtree: true, childList: true,
                                                                                characterData: true});
     }""")
-    reply = ask(page, "Who is the NATO Secretary-General?")
+    reply = ask(page, "Who is NATO's secretary-general?")
     streamed = [t.strip(" ▍\n") for t in page.evaluate("window.__streamed")]
     assert any(streamed), "no model text was shown before the final answer"
     assert reply.locator(".streaming").count() == 0 and reply.locator("a.cite").count() >= 1
@@ -198,14 +198,14 @@ def test_settings_filter_answers_to_the_chosen_article(page):
     page.locator("#doc-filter input").click()
     page.get_by_role("option", name=title).click()
     page.locator("#question textarea").click()  # close the list
-    reply = ask(page, "How many Turkish troops died?")
+    reply = ask(page, "How many Turkish soldiers died?")
     assert reply.locator("a.cite").count() >= 1, reply.inner_text()
     titles = page.locator("#sources details.source summary").all_inner_texts()
     assert titles and all(title in t for t in titles), titles
 
 
 def test_unanswerable_question_gets_the_refusal_style_with_related_passages(page):
-    reply = ask(page, "What did Iran say about the attack?")
+    reply = ask(page, "What did Japan say about the attack?")
     expect(reply.locator(".refusal")).to_be_visible()
     expect(reply.locator(".refusal-label")).to_have_text(re.compile("not found", re.I))
     assert reply.locator("a.cite").count() == 0
@@ -266,7 +266,7 @@ def test_errors_reach_the_user_as_a_short_message(page, server):
     page.locator("#settings").get_by_role("button").first.click()
     page.get_by_label("From date").fill("next week")
     ask_box = page.locator("#question textarea")
-    ask_box.fill("How many Turkish troops died?")
+    ask_box.fill("How many Turkish soldiers died?")
     ask_box.press("Enter")
     expect(page.locator("[data-testid=toast-body]").filter(has_text="is not a date")).to_be_visible()
     assert "Traceback" not in server[2].read_text()

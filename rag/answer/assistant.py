@@ -17,7 +17,7 @@ the same fact are reported as a disagreement.
 
 Example:
     >>> a = Assistant.open("seeds")                          # doctest: +SKIP
-    >>> a.ask("How many Turkish troops died?").short_answer   # doctest: +SKIP
+    >>> a.ask("How many Turkish soldiers died?").short_answer   # doctest: +SKIP
     '33'
 """
 from __future__ import annotations

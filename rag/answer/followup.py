@@ -10,7 +10,7 @@ nothing to resolve is returned unchanged.
 
 Example:
     >>> resolve("What did he say about Turkey?",
-    ...         [{"question": "Who is Dmitry Peskov?", "answer": "Kremlin spokesman"}])  # doctest: +SKIP
+    ...         [{"question": "Who is Peskov?", "answer": "Kremlin spokesman"}])  # doctest: +SKIP
     'What did Dmitry Peskov say about Turkey?'
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _antecedents(question: str, answer: str) -> list[tuple[str, str]]:
     doc = parse(question)
     names = [(e.text, _ENT_CATEGORY[e.label_]) for e in doc.ents if e.label_ in _ENT_CATEGORY
              and e.root.pos_ != "ADJ" and e.root.dep_ not in ("amod", "compound", "nmod", "conj")]  # "Russian" in "Russian negotiators" is no referent
-    if _COPULA.match(question) and names:  # "Who is Dmitry Peskov?": the topic is the name, not its definition
+    if _COPULA.match(question) and names:  # "Who is Peskov?": the topic is the name, not its definition
         out = names[:1] + out
     out += names
     for chunk in doc.noun_chunks:

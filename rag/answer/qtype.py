@@ -5,9 +5,9 @@ spaCy parse ("Which German chancellor ..." -> X = chancellor -> a person).
 The noun lists are ordinary English category words, not words of the corpus.
 
 Example:
-    >>> detect("How many Turkish troops died?").kind                  # doctest: +SKIP
+    >>> detect("How many Turkish soldiers died?").kind                  # doctest: +SKIP
     'number'
-    >>> t = detect("What is the capital of Australia?")               # doctest: +SKIP
+    >>> t = detect("What is the capital of Canada?")               # doctest: +SKIP
     >>> t.kind, t.labels, t.attribute                                 # doctest: +SKIP
     ('place', ('GPE', 'LOC', 'FAC'), 'capital')
 """

@@ -13,7 +13,7 @@ per other article stating the same value. Values are compared in
 canonical form, so "February 28" and "28 February" are one value.
 
 Example:
-    >>> picks = read(evidence, detect("How many Turkish troops died?"), q, words)   # doctest: +SKIP
+    >>> picks = read(evidence, detect("How many Turkish soldiers died?"), q, words)   # doctest: +SKIP
     >>> picks[0].value, [e.doc_id for e in picks[0].sources]                        # doctest: +SKIP
     ('33', ['turkey-threatens-decisive-action-idlib', 'russia-turkey-crisis-talks'])
 """

@@ -11,7 +11,7 @@ the question are never the answer.
 
 Example:
     >>> doc = parse("Nato Secretary-General Jens Stoltenberg on Friday called on Russia.")  # doctest: +SKIP
-    >>> [c.text for c in candidates(doc, detect("Who is the NATO Secretary-General?"), {"nato", "secretary-general"})]  # doctest: +SKIP
+    >>> [c.text for c in candidates(doc, detect("Who is NATO's secretary-general?"), {"nato", "secretary-general"})]  # doctest: +SKIP
     ['Jens Stoltenberg', 'Russia']
 """
 from __future__ import annotations

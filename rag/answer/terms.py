@@ -2,7 +2,7 @@
 
 A question's content words are weighted by rarity (IDF over the indexed
 sentences; a word the articles never use weighs most, which is what makes
-"What is the capital of Australia?" look unanswered). A sentence matches a
+"What is the capital of Canada?" look unanswered). A sentence matches a
 word by stem ("killed" ~ "kill"), by name prefix ("Turkish" ~ "Turkey"), by
 speech verb ("said" ~ "told"), or softly by word-embedding cosine
 ("died" ~ "killed" 0.79) with the same model that embeds sentences.
