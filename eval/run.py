@@ -214,14 +214,23 @@ def command(args) -> str:
     return " ".join(parts)
 
 
+def default_model(args) -> bool:
+    """Whether the language model is the assistant's default one (the one its floors are for)."""
+    from rag.answer.model_files import DEFAULT_LLM
+
+    return args.llm_url is None and (args.llm_model is None or args.llm_model.strip().lower() == DEFAULT_LLM)
+
+
 def run_cli(args) -> int:
     """Entry point of ``rag eval`` and ``python -m eval``: prints the headline and where the report is."""
     from rag import RagError
 
     out = Path(args.out or DEFAULT_OUT)
     gold = Path(args.gold or DEFAULT_GOLD)
-    # Floors are for the whole gold set; a --limit sample is not held to them.
+    # Floors are for the whole gold set and the default model; a --limit sample or another model is not held to them.
     floors = load_floors() if gold.resolve() == DEFAULT_GOLD and args.limit is None and FLOORS.exists() else None
+    if floors and not default_model(args):
+        floors.pop("llm", None)
     try:
         metrics = evaluate(gold, corpus=args.corpus, out=out, k=args.k, fmt=args.format, limit=args.limit,
                            seed=args.seed, index_dir=args.index_dir, model=args.model,

@@ -229,6 +229,16 @@ def test_command_line_is_reproducible():
     assert run.answerer_names("both") == ("llm", "rules") and run.answerer_names("llm") == ("llm",)
 
 
+def test_llm_floors_hold_only_for_the_default_model():
+    from rag.answer.model_files import DEFAULT_LLM
+
+    parse = run.build_parser().parse_args
+    assert run.default_model(parse([])) and run.default_model(parse(["--llm-model", DEFAULT_LLM.upper()]))
+    other = "0.5b" if DEFAULT_LLM != "0.5b" else "1.5b"
+    assert not run.default_model(parse(["--llm-model", other]))
+    assert not run.default_model(parse(["--llm-url", "http://127.0.0.1:8080/v1"]))
+
+
 def test_unknown_answerer_is_a_user_error(tmp_path, fake_index):
     embedder, index_dir = fake_index
     with pytest.raises(ValueError, match="answerers must be some of llm, rules; got gpt"):
