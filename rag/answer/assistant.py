@@ -35,7 +35,7 @@ from ..query import clean_query
 from ..retriever import Retriever
 from ..types import Answer, Disagreement, Version
 from .accept import echoes, proposal_pick, type_agrees, yes_no_pick
-from .backends import make_answerer
+from .backends import fallback_note, make_answerer
 from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
 from .conflicts import alternatives
 from .draft import Question
@@ -64,7 +64,8 @@ class Assistant:
     def __init__(self, retriever: Retriever, *, answerer=None, note: str | None = None, k: int = 8,
                  threshold: float = THRESHOLD, llm_threshold: float = LLM_THRESHOLD, dense_weight: float = 0.5,
                  soft_min: float = 0.55, top: int = 6, margin: float = 0.08, predicate_penalty: float = 0.25,
-                 rewrite: str = "rules", long_answer: int = 10, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None):
+                 rewrite: str = "rules", long_answer: int = 10, corpus_dir: str | Path | None = None,
+                 index_dir: str | Path | None = None):
         if k < 1 or top < 1:
             raise ValueError(f"k and top must be at least 1; got k={k}, top={top}.")
         if not 0.0 <= soft_min <= 1.0:
@@ -114,7 +115,7 @@ class Assistant:
         try:
             warm()
         except AnswererError as exc:
-            self.note = f"{str(exc).rstrip('.')}. The rule reader answers instead."
+            self.note = fallback_note(exc)
             self.answerer = self.rules
 
     def refresh(self) -> str:
@@ -179,7 +180,7 @@ class Assistant:
                 best = self._propose(q, evidence, history, picks, trace, on_token)
                 threshold = self.llm_threshold
             except AnswererError as exc:  # the model failed for this question: the rules stand in, and say so
-                note = f"{str(exc).rstrip('.')}. This answer is from the rule reader."
+                note = fallback_note(exc, "This answer is from the rule reader.")
                 trace["backend"], trace["reason"] = "rules", f"fallback: {exc}"
                 best = picks[0] if picks else None
         by = "rules" if trace["backend"] == "rules" else self.answerer.name

@@ -20,6 +20,11 @@ from ..errors import AnswererError
 KINDS = ("llm", "rules")
 
 
+def fallback_note(exc: Exception, tail: str = "The rule reader answers instead.") -> str:
+    """One line for the user: what failed (the error's own message) and who answers instead."""
+    return f"{str(exc).rstrip('.')}. {tail}"
+
+
 def make_answerer(kind: str = "llm", *, llm_model: str | Path | None = None, llm_url: str | None = None,
                   llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
                   n_threads: int | None = None):
@@ -41,5 +46,5 @@ def make_answerer(kind: str = "llm", *, llm_model: str | Path | None = None, llm
     try:
         path = resolve_model(None if llm_model is None else str(llm_model), cache_dir=llm_cache)
     except AnswererError as exc:
-        return None, f"{str(exc).rstrip('.')}. The rule reader answers instead."
+        return None, fallback_note(exc)
     return LLMAnswerer(LlamaCppChat(path, n_threads=n_threads), timeout=llm_timeout), None

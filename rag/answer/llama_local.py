@@ -12,6 +12,7 @@ Example:
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -52,8 +53,6 @@ class LlamaCppChat:
             raise AnswererError(f"model file {self.model_path} does not exist; pass --llm-model 0.5b, 1.5b "
                                 "or the path of a GGUF file.")
         try:
-            import os
-
             threads = self.n_threads or max(1, min(4, os.cpu_count() or 1))
             self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=threads,
                               n_threads_batch=threads, verbose=False)
