@@ -208,12 +208,15 @@ def sample(items: list[GoldItem], limit: int | None, seed: int, *, balanced: boo
     """``limit`` questions drawn with ``random.Random(seed)``, kept in file order.
 
     ``balanced`` draws half answerable and half unanswerable (the odd one
-    answerable); a side with too few questions gives all it has.
+    answerable); a side with too few questions gives all it has and the other
+    side fills the rest (XQuAD has no unanswerable questions: ``limit`` answerable).
 
     >>> items = [GoldItem(str(i), "q", ("a",) if i % 3 else (), answerable=bool(i % 3)) for i in range(30)]
     >>> picked = sample(items, 10, seed=13, balanced=True)
     >>> len(picked), sum(not i.answerable for i in picked), picked == sample(items, 10, seed=13, balanced=True)
     (10, 5, True)
+    >>> len(sample([i for i in items if i.answerable], 10, seed=13, balanced=True))
+    10
     """
     if limit is None:
         return list(items)
@@ -223,7 +226,10 @@ def sample(items: list[GoldItem], limit: int | None, seed: int, *, balanced: boo
     if balanced:
         yes = [i for i, item in enumerate(items) if item.answerable]
         no = [i for i, item in enumerate(items) if not item.answerable]
-        chosen = rng.sample(yes, min(len(yes), limit - limit // 2)) + rng.sample(no, min(len(no), limit // 2))
+        n_no = min(len(no), limit // 2)
+        n_yes = min(len(yes), limit - n_no)
+        n_no = min(len(no), limit - n_yes)  # too few answerable: the unanswerable side fills up
+        chosen = rng.sample(yes, n_yes) + rng.sample(no, n_no)
     else:
         chosen = rng.sample(range(len(items)), min(limit, len(items)))
     return [items[i] for i in sorted(chosen)]
