@@ -32,3 +32,17 @@ def test_empty_and_unicode_inputs():
     assert locate("", "anything") is None
     assert locate("Erdoğan", "President Recep Tayyip Erdoğan said") is not None
     assert locate("x", "") is None
+
+
+def test_locate_reads_a_proposal_without_its_quote_marks_and_numbers_by_value():
+    sentence = 'The council of eleven members keeps "entrenched" provisions, 2,500 pages long.'
+    for proposal, shown in [("entrenched provisions", '"entrenched" provisions'), ("11 members", "eleven members"),
+                            ("2500 pages", "2,500 pages"), ("Eleven", "eleven")]:
+        start, end = locate(proposal, sentence)
+        assert sentence[start:end] == shown  # the sentence's own words are what is shown and cited
+
+
+def test_the_looser_readings_never_change_a_figure():
+    assert locate("12 members", "The council of eleven members") is None
+    assert locate("1", "A total of 133 people") is None
+    assert locate("25", "at least 2,500 pages") is None

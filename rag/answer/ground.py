@@ -2,9 +2,14 @@
 
 A proposal counts only if it occurs in a retrieved sentence after
 normalising case, whitespace and quote marks (and, failing that, without a
-leading article: "the Kremlin" for "Kremlin"). The match gives exact
-character offsets into the sentence, and so into the source file, and the
-sentence becomes the citation. Nothing is ever paraphrased or repaired.
+leading article: "the Kremlin" for "Kremlin"). Small models drop quote
+marks ('entrenched provisions' for '"entrenched" provisions') and write
+numbers as digits ("9" for "nine"), so two looser readings follow, each
+applied to both texts alike: without quote marks, then with every number
+as its value. The match gives exact character offsets into the sentence,
+and so into the source file; what is shown is the sentence's own text
+there, and the sentence becomes the citation. Nothing is ever paraphrased
+or repaired.
 
 Example:
     >>> locate("33 turkish  soldiers", "At least 33 Turkish soldiers were killed.")
@@ -13,12 +18,16 @@ Example:
     (12, 19)
     >>> locate("34 soldiers", "33 soldiers died") is None
     True
+    >>> s = 'nine nations share "entrenched" provisions'
+    >>> [s[slice(*locate(p, s))] for p in ("9 nations", "entrenched provisions")]
+    ['nine nations', '"entrenched" provisions']
 """
 from __future__ import annotations
 
 import re
 from typing import Sequence
 
+from ..values import numbers
 from .evidence import Evidence
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
@@ -50,6 +59,44 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def _replace(norm: str, where: list[int], edits) -> tuple[str, list[int]]:
+    """``norm`` with each ``(start, end, text)`` edit applied (sorted, disjoint); the new
+    text's characters keep pointing into the original, so spans map back exactly."""
+    out, new_where, last = [], [], 0
+    for start, end, text in edits:
+        out.append(norm[last:start])
+        new_where += where[last:start]
+        out.append(text)
+        new_where += ([where[start]] + [where[end - 1]] * (len(text) - 1)) if text else []
+        last = end
+    out.append(norm[last:])
+    new_where += where[last:]
+    return "".join(out), new_where
+
+
+def _unquoted(norm: str, where: list[int]) -> tuple[str, list[int]]:
+    return _replace(norm, where, [(i, i + 1, "") for i, ch in enumerate(norm) if ch in "\"'"])
+
+
+def _valued(norm: str, where: list[int]) -> tuple[str, list[int]]:
+    return _replace(norm, where, numbers(norm))
+
+
+_READINGS = (lambda n, w: (n, w), _unquoted, lambda n, w: _valued(*_unquoted(n, w)))
+
+
+def _balanced(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened by one quote mark when it holds an unpaired one (a proposal
+    read without its quote marks): '"entrenched" provisions', not 'entrenched" provisions'."""
+    inside = sentence[start:end].translate(_QUOTES).count('"')
+    if inside % 2:
+        if start > 0 and sentence[start - 1].translate(_QUOTES) == '"':
+            return start - 1, end
+        if end < len(sentence) and sentence[end].translate(_QUOTES) == '"':
+            return start, end + 1
+    return start, end
+
+
 def _boundary(norm: str, i: int, j: int) -> bool:
     """The match starts and ends at word edges: "33" is not found inside "133"."""
     before = norm[i - 1] if i > 0 else " "
@@ -59,17 +106,18 @@ def _boundary(norm: str, i: int, j: int) -> bool:
 
 def locate(answer: str, sentence: str) -> tuple[int, int] | None:
     """``(start, end)`` of ``answer`` in ``sentence`` as normalised above, or None."""
-    for variant in dict.fromkeys((answer, _ARTICLE.sub("", answer.strip()))):
-        needle, _ = normalise(variant)
-        if not needle:
-            continue
-        hay, where = normalise(sentence)
-        i = hay.find(needle)
-        while i >= 0:
-            j = i + len(needle)
-            if _boundary(hay, i, j):
-                return where[i], where[j - 1] + 1
-            i = hay.find(needle, i + 1)
+    for reading in _READINGS:
+        hay, where = reading(*normalise(sentence))
+        for variant in dict.fromkeys((answer, _ARTICLE.sub("", answer.strip()))):
+            needle, _ = reading(*normalise(variant))
+            if not needle:
+                continue
+            i = hay.find(needle)
+            while i >= 0:
+                j = i + len(needle)
+                if _boundary(hay, i, j):
+                    return _balanced(sentence, where[i], where[j - 1] + 1)
+                i = hay.find(needle, i + 1)
     return None
 
 
