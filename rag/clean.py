@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .meta import MONTH, WEEKDAY
 from .types import Span
 
 # Whole lines that are site chrome, not article text. Anchored, case-insensitive.
@@ -37,11 +38,9 @@ _FURNITURE = [
 ]
 _FURNITURE_RE = re.compile(r"^\s*(?:" + "|".join(_FURNITURE) + r")\s*$", re.IGNORECASE)
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 # A line that is only a date (page header), e.g. "Sunday, April 5, 2020".
 DATE_LINE_RE = re.compile(
-    rf"^\s*(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\s*$",
+    rf"^\s*(?:{WEEKDAY},?\s+)?(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\s*$",
     re.IGNORECASE,
 )
 # Navigation: several short items joined by separators ("Home | World | Sport").

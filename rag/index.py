@@ -43,7 +43,9 @@ class DocRecord:
 
 
 def doc_hash(doc: Document) -> str:
-    return hashlib.sha256(f"{doc.path}\x00{doc.text}".encode("utf-8", "surrogatepass")).hexdigest()
+    """Path, text and metadata: a changed sidecar or a better metadata reader updates the index too."""
+    key = "\x00".join([doc.path, doc.text, doc.title, doc.source or "", doc.date or ""])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def corpus_hash(hashes: list[str]) -> str:

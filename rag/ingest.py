@@ -14,11 +14,11 @@ Decisions, stated once:
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clean import DATE_LINE_RE, article_lines, is_furniture, sections
+from .clean import article_lines, is_furniture, sections
+from .docmeta import read_meta
 from .html import html_blocks, to_plain
 from .meta import display_path, parse_date
 from .types import Document, Span
@@ -27,8 +27,6 @@ from .errors import CorpusError
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 SIDECAR = "metadata.json"
 MAX_BYTES = 20_000_000
-# "MOSCOW (Sputnik) - ..." names the outlet in the dateline.
-_DATELINE_RE = re.compile(r"^[A-Z][A-Z .,'-]{1,40}\((?P<outlet>[A-Z][\w .&'-]{1,40})\)\s*[-\u2013\u2014]")
 
 
 @dataclass
@@ -83,35 +81,26 @@ def _load_sidecar(root: Path) -> tuple[dict, str | None]:
         return {}, f"{path}: ignored, not valid JSON metadata ({exc}); fix or delete it."
 
 
-def _header_date(text: str, limit: int = 6) -> str | None:
-    """A date printed alone on one of the first lines, e.g. 'Sunday, April 5, 2020'."""
-    lines = [ln for ln in text.split("\n") if ln.strip()][:limit]
-    for line in lines:
-        if DATE_LINE_RE.match(line):
-            return parse_date(line)
-    return None
-
-
 def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None) -> Document | None:
     """Clean one decoded file into a Document; None when no article text is left."""
     meta = meta or {}
     is_html = path.suffix.lower() in {".html", ".htm"}
     if is_html:
         page = html_blocks(text)
-        kept = [b for b in page.blocks if not is_furniture(to_plain(text[b.start : b.end]))]
+        shown = [(to_plain(text[b.start : b.end]), b) for b in page.blocks]
+        kept = [b for line, b in shown if not is_furniture(line)]
+        found = read_meta([(line, not is_furniture(line)) for line, _ in shown])
         groups = sections(text, kept, visible=to_plain)
         title = meta.get("title") or page.meta.get("og:title") or page.title
-        source = meta.get("source") or page.meta.get("og:site_name")
-        date = meta.get("date") or parse_date(page.meta.get("article:published_time", ""))
+        source = meta.get("source") or page.meta.get("og:site_name") or found.source
+        date = meta.get("date") or parse_date(page.meta.get("article:published_time", "")) or found.date
     else:
         kept = article_lines(text)
         groups = sections(text, kept)
-        title, source, date = meta.get("title"), meta.get("source"), meta.get("date")
-        date = date or _header_date(text)
-        if not source and kept:
-            m = _DATELINE_RE.match(text[kept[0].start : kept[0].end]) or (
-                len(kept) > 2 and _DATELINE_RE.match(text[kept[2].start : kept[2].end]))
-            source = m.group("outlet") if m else None
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        found = read_meta([(line, not is_furniture(line)) for line in lines])
+        title = meta.get("title")
+        source, date = meta.get("source") or found.source, meta.get("date") or found.date
     if source and kept and text[kept[0].start : kept[0].end].strip().casefold() == source.casefold():
         kept = kept[1:]  # the outlet's name printed above the headline is not article text
         groups = sections(text, kept, visible=to_plain if is_html else None)

@@ -13,6 +13,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _FORMATS = ["%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+# A full date with its year inside running text: "12 March 2024", "March 12th, 2024", "2024-03-12".
+DATE_RE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{4}}|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+                     r"\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
 
 
 def parse_date(text: str) -> str | None:
@@ -30,6 +36,19 @@ def parse_date(text: str) -> str | None:
             return datetime.strptime(cleaned, fmt).date().isoformat()
         except ValueError:
             continue
+    return None
+
+
+def find_date(text: str) -> str | None:
+    """The first full date (with a year) written anywhere in ``text``, as ISO.
+
+    >>> find_date("RIVERTON, 12 March 2024 - The council voted"), find_date("on March 12 (Reuters)")
+    ('2024-03-12', None)
+    """
+    for m in DATE_RE.finditer(text or ""):
+        found = parse_date(m.group(0))
+        if found:
+            return found
     return None
 
 

@@ -63,7 +63,7 @@ def test_one_document_does_not_fill_every_slot(retriever):
 def test_filters(retriever):
     only = retriever.search("Turkish soldiers", k=5, doc_ids=["erdogan-putin-agree-to-meet"])
     assert only and {p.doc_id for p in only} == {"erdogan-putin-agree-to-meet"}
-    dated = retriever.search("Turkish soldiers", k=5, date_from="2020-04-01")
+    dated = retriever.search("Turkish soldiers", k=5, date_from="2020-02-01", date_to="2020-02-29")
     assert {p.doc_id for p in dated} == {"russia-turkey-crisis-talks"}  # the only article with a known date
     assert retriever.search("Turkish soldiers", k=5, date_to="2019-01-01") == []
 
