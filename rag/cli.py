@@ -28,6 +28,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", default=None, help="where the index lives (default: CORPUS/.rag-index)")
     p.add_argument("--model", default=None, help="sentence-transformers model name or local path "
                                                  "(default: bundled all-MiniLM-L6-v2)")
+    p.add_argument("--uploads-dir", default=None, help="articles added in the chat, indexed with the corpus "
+                                                       "(default: under ~/.local/share/rag/uploads/)")
+
+
+def uploads_for(args, corpus: str | Path) -> Path:
+    """The uploads folder of ``corpus``: --uploads-dir, else the user-data default."""
+    from .userdata import uploads_dir
+
+    return Path(args.uploads_dir) if getattr(args, "uploads_dir", None) else uploads_dir(corpus)
 
 
 def _answerer(p: argparse.ArgumentParser) -> None:
@@ -106,7 +115,7 @@ def _open(args, rebuild: bool = False, progress: bool = False):
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
     embedder = SentenceTransformerEmbedder(args.model)
     index, status = open_index(corpus, embedder=embedder, index_dir=args.index_dir, rebuild=rebuild,
-                               progress=progress)
+                               progress=progress, uploads_dir=uploads_for(args, corpus))
     for warning in index.stats.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return index, embedder, status, corpus

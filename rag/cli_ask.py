@@ -65,13 +65,14 @@ def render(answer: Answer, asked: str) -> str:
 
 def run(args) -> int:
     from .answer.assistant import Assistant
-    from .cli import answerer_settings, default_corpus
+    from .cli import answerer_settings, default_corpus, uploads_for
 
     question = clean_query(args.question)  # fail fast, before the model loads
     history = read_history(args.history)
     settings = {"k": args.k} if args.k else {}
-    assistant = Assistant.open(args.corpus or default_corpus(), index_dir=args.index_dir, model=args.model,
-                               **answerer_settings(args), **settings)
+    corpus = args.corpus or default_corpus()
+    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model,
+                               uploads_dir=uploads_for(args, corpus), **answerer_settings(args), **settings)
     for warning in assistant.retriever.index.stats.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     answer = assistant.ask(question, history=history)

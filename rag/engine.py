@@ -10,10 +10,11 @@ This is the one place that decides what happens on disk:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .chunk import Chunker
 from .embed import Embedder
-from .index import Index, corpus_hash, doc_hash
+from .index import Index, Step, corpus_hash, doc_hash
 from .ingest import Corpus
 from .persist import check_compatible, load, read_manifest, save
 from .store import live_generation
@@ -27,11 +28,16 @@ def default_index_dir(corpus_dir: str | Path) -> Path:
 
 def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | Path | None = None,
                chunker: Chunker | None = None, rebuild: bool = False, progress: bool = False,
-               vector_kind: str = "auto") -> tuple[Index, str]:
-    """Returns ``(index, status)`` with status one of built/updated/loaded."""
+               vector_kind: str = "auto", uploads_dir: str | Path | None = None,
+               report: Callable[[Step], None] | None = None) -> tuple[Index, str]:
+    """Returns ``(index, status)`` with status one of built/updated/loaded.
+
+    ``uploads_dir`` is a second folder of articles (the user's uploads, see
+    :mod:`rag.userdata`), indexed with the corpus when it exists; ``report``
+    receives each :class:`~rag.index.Step` of a build (per-file progress)."""
     chunker = chunker or Chunker()
     index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)
-    corpus = Corpus.from_dir(corpus_dir)
+    corpus = Corpus.from_dir(corpus_dir, uploads_dir)
     previous = None
     if not rebuild and live_generation(index_dir) is not None:
         manifest = read_manifest(index_dir)
@@ -42,6 +48,6 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
             return index, "loaded"
         previous = load(index_dir)
     index = Index.build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
-                        vector_kind=vector_kind)
+                        vector_kind=vector_kind, report=report)
     save(index, index_dir)
     return index, "updated" if previous is not None else "built"

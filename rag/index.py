@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -55,6 +57,28 @@ def corpus_hash(hashes: list[str]) -> str:
 def embed_text(path: str, text: str) -> str:
     """What the model and BM25 read: HTML loses its inline tags and entities."""
     return to_plain(text) if path.lower().endswith((".html", ".htm")) else text
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a build is, for a progress bar: ``stage`` "parsing" (``name`` is the
+    file being split into sentences) or "embedding"; ``done`` of ``total``.
+
+    >>> Step("embedding", 64, 200).fraction
+    0.32
+    """
+
+    stage: str
+    done: int
+    total: int
+    name: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+EMBED_BATCH = 64  # texts per model call when a build reports progress
 
 
 @dataclass
@@ -98,21 +122,26 @@ class Index:
     # -- building ---------------------------------------------------------
     @classmethod
     def build(cls, corpus: Corpus, embedder: Embedder, *, chunker: Chunker | None = None,
-              previous: "Index | None" = None, progress: bool = False, vector_kind: str = "auto") -> "Index":
+              previous: "Index | None" = None, progress: bool = False, vector_kind: str = "auto",
+              report: Callable[[Step], None] | None = None) -> "Index":
         """Chunk and embed ``corpus``. With ``previous``, unchanged documents
-        (same path and text) keep their chunks and vectors: an incremental update."""
+        (same path and text) keep their chunks and vectors: an incremental update.
+        ``report`` receives a :class:`Step` per new file parsed and per batch embedded."""
         t0 = time.perf_counter()
         chunker = chunker or Chunker()
         old_docs = previous.doc_by_id if previous else {}
         old_vec = previous._vectors_by_id() if previous else {}
         docs, chunks, reused = [], [], 0
-        for doc in corpus.documents:
-            digest = doc_hash(doc)
-            old = old_docs.get(doc.id)
-            if old is not None and old.sha256 == digest:
+        digests = [doc_hash(doc) for doc in corpus.documents]
+        changed = [d.id for d, h in zip(corpus.documents, digests) if getattr(old_docs.get(d.id), "sha256", None) != h]
+        position = {doc_id: i for i, doc_id in enumerate(changed)}
+        for doc, digest in zip(corpus.documents, digests):
+            if doc.id not in position:
                 doc_chunks = [c for c in previous.chunks if c.doc_id == doc.id]
                 reused += 1
             else:
+                if report:
+                    report(Step("parsing", position[doc.id], len(changed), Path(doc.path).name))
                 doc_chunks = chunker.run(doc)
             chunks.extend(doc_chunks)
             docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
@@ -121,7 +150,7 @@ class Index:
         wanted = [(c.id, embed_text(paths[c.doc_id], c.text)) for c in chunks]
         wanted += [(s.id, embed_text(paths[s.doc_id], s.text)) for s in sentences]
         missing = list({key: text for key, text in wanted if key not in old_vec}.items())
-        fresh = embedder.embed([text for _, text in missing], progress=progress)
+        fresh = cls._embed([text for _, text in missing], embedder, progress, report)
         vec = dict(old_vec)
         vec.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
         dim = embedder.dim
@@ -133,6 +162,18 @@ class Index:
         index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
                                  time.perf_counter() - t0, list(corpus.warnings))
         return index
+
+    @staticmethod
+    def _embed(texts: list[str], embedder: Embedder, progress: bool, report: Callable[[Step], None] | None):
+        """One model call, or batches with a :class:`Step` after each when someone watches."""
+        if report is None or progress or not texts:
+            return embedder.embed(texts, progress=progress)
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            report(Step("embedding", start, len(texts)))
+            parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+        report(Step("embedding", len(texts), len(texts)))
+        return np.concatenate(parts)
 
     def _vectors_by_id(self) -> dict[str, np.ndarray]:
         vec = {c.id: v for c, v in zip(self.chunks, self.chunk_vectors.vectors)}

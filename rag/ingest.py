@@ -38,8 +38,8 @@ class Corpus:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_dir(cls, root: str | Path) -> "Corpus":
-        return read_folder(root)
+    def from_dir(cls, root: str | Path, uploads: str | Path | None = None) -> "Corpus":
+        return read_folder(root, uploads)
 
     def get(self, doc_id: str) -> Document:
         for doc in self.documents:
@@ -113,24 +113,20 @@ def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None)
                     blocks=tuple(kept), sections=tuple(groups), source=source, date=date)
 
 
-def read_folder(root: str | Path) -> Corpus:
-    """Ingest every .txt/.md/.html file under ``root`` (hidden folders skipped)."""
-    root = Path(root)
-    if not root.exists():
-        raise CorpusError(f"articles folder {str(root)!r} does not exist; pass a folder of .txt, .md or .html files.")
-    if not root.is_dir():
-        raise CorpusError(f"{str(root)!r} is a file, not a folder; pass the folder that holds the articles.")
-    sidecar, warning = _load_sidecar(root)
-    warnings = [warning] if warning else []
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    if not files:
-        raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder.")
+def _article_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str], taken: set[str] = frozenset(),
+                prefix: str = "") -> list[Document]:
+    """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``."""
     stems = [p.relative_to(root).with_suffix("").as_posix() for p in files]
     docs = []
     for path, stem in zip(files, stems):
         rel = path.relative_to(root).as_posix()
         doc_id = stem if stems.count(stem) == 1 else rel  # a.txt + a.md: keep both, ids by full name
+        doc_id = prefix + doc_id if doc_id in taken else doc_id
         text, warning = read_text(path)
         if warning:
             warnings.append(warning)
@@ -141,6 +137,26 @@ def read_folder(root: str | Path) -> Corpus:
             warnings.append(f"{path}: skipped, no article text left after removing page furniture.")
             continue
         docs.append(doc)
+    return docs
+
+
+def read_folder(root: str | Path, uploads: str | Path | None = None) -> Corpus:
+    """Ingest every .txt/.md/.html file under ``root`` (hidden folders skipped), then
+    those under ``uploads`` (the user's added articles, kept outside ``root``) if it exists."""
+    root = Path(root)
+    if not root.exists():
+        raise CorpusError(f"articles folder {str(root)!r} does not exist; pass a folder of .txt, .md or .html files.")
+    if not root.is_dir():
+        raise CorpusError(f"{str(root)!r} is a file, not a folder; pass the folder that holds the articles.")
+    sidecar, warning = _load_sidecar(root)
+    warnings = [warning] if warning else []
+    files = _article_files(root)
+    if not files:
+        raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder.")
+    docs = _read_files(root, files, sidecar, warnings)
+    if uploads is not None and Path(uploads).is_dir():
+        docs += _read_files(Path(uploads), _article_files(Path(uploads)), {}, warnings,
+                            taken={d.id for d in docs}, prefix="uploads/")
     if not docs:
         raise CorpusError(f"no readable article in {str(root)!r}: " + " ".join(warnings))
     return Corpus(root=str(root), documents=docs, warnings=warnings)

@@ -1,10 +1,12 @@
 """Shared fixtures: a deterministic fake embedder and throwaway corpora."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The user's own data (uploads) is never read or written by tests: commands and servers started here
+# (they inherit this) get an empty data home of their own.
+os.environ["RAG_DATA_DIR"] = tempfile.mkdtemp(prefix="rag-test-data-")
+atexit.register(shutil.rmtree, os.environ["RAG_DATA_DIR"], True)
 
 
 class FakeEmbedder(Embedder):

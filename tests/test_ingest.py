@@ -71,3 +71,16 @@ def test_crlf_offsets_match_text_mode_read(tmp_path):
     doc = read_folder(tmp_path).documents[0]
     with open(tmp_path / "w.txt", encoding="utf-8") as f:
         assert f.read() == doc.text
+
+
+def test_uploads_are_read_with_the_corpus_and_keep_unique_ids(tmp_path):
+    corpus, uploads = tmp_path / "corpus", tmp_path / "uploads"
+    corpus.mkdir()
+    uploads.mkdir()
+    (corpus / "bridge.txt").write_text("Bridge vote passes\nThe council voted 7 to 2.\n")
+    (uploads / "bridge.txt").write_text("Bridge opens\nThe bridge opened on Monday.\n")
+    (uploads / "ferry.md").write_text("# Ferry fares rise\n\nFares rose by 5 percent.\n")
+    docs = {d.id: d for d in read_folder(corpus, tmp_path / "uploads").documents}
+    assert sorted(docs) == ["bridge", "ferry", "uploads/bridge"]
+    assert docs["uploads/bridge"].title == "Bridge opens" and docs["ferry"].path == str(uploads / "ferry.md")
+    assert sorted(d.id for d in read_folder(corpus, tmp_path / "no-uploads-yet").documents) == ["bridge"]

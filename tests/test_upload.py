@@ -59,19 +59,27 @@ def test_any_name_lands_inside_the_folder(tmp_path, name, suffix):
     assert (folder / out).resolve().parent == folder.resolve()
 
 
-def test_save_writes_the_bytes_under_the_safe_name(tmp_path, seeds_copy):
+@pytest.fixture
+def uploads(tmp_path) -> Path:
+    """The user's uploads folder for the seeds copy (not created yet: the first upload makes it)."""
+    return tmp_path / "user-data" / "uploads"
+
+
+def test_save_writes_the_bytes_under_the_safe_name_outside_the_corpus(tmp_path, seeds_copy, uploads):
     before = listing(seeds_copy)
-    dest = Uploader(seeds_copy).save(upload(tmp_path, "glacier.txt", ARTICLE), "../../glacier.txt")
-    assert dest == seeds_copy.resolve() / "glacier.txt"
+    dest = Uploader(uploads, corpus_dir=seeds_copy).save(upload(tmp_path, "glacier.txt", ARTICLE), "../../glacier.txt")
+    assert dest == uploads.resolve() / "glacier.txt"
     assert dest.read_text() == ARTICLE
-    assert listing(seeds_copy) == sorted(before + ["glacier.txt"])  # no temp file left behind
+    assert listing(uploads) == ["glacier.txt"]  # no temp file left behind
+    assert listing(seeds_copy) == before  # the corpus folder is never written
 
 
-def test_save_never_overwrites_an_existing_article(tmp_path, seeds_copy):
-    original = (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes()
-    dest = Uploader(seeds_copy).save(upload(tmp_path, "russia-turkey-crisis-talks.txt", ARTICLE))
-    assert dest.name == "russia-turkey-crisis-talks-2.txt"
-    assert (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes() == original
+def test_save_never_overwrites_or_shadows_an_existing_article(tmp_path, seeds_copy, uploads):
+    uploader = Uploader(uploads, corpus_dir=seeds_copy)
+    first = uploader.save(upload(tmp_path, "russia-turkey-crisis-talks.txt", ARTICLE))
+    assert first.name == "russia-turkey-crisis-talks-2.txt"  # the corpus has that name: its id stays unique
+    second = uploader.save(upload(tmp_path, "russia-turkey-crisis-talks.txt", ARTICLE.replace("4,321", "4,322")))
+    assert second.name == "russia-turkey-crisis-talks-3.txt" and first.read_text() == ARTICLE
 
 
 @pytest.mark.parametrize("name, data, message", [
@@ -82,74 +90,114 @@ def test_save_never_overwrites_an_existing_article(tmp_path, seeds_copy):
     ("menu.html", "<nav>Home News Sport</nav><footer>(c) 2020</footer>", "no article text"),
     ("page.pdf", "%PDF-1.4", ".pdf files are not accepted"),
 ])
-def test_bad_uploads_are_refused_with_the_reason_and_leave_the_folder_alone(tmp_path, seeds_copy, name, data, message):
+def test_bad_uploads_are_refused_with_the_reason_and_leave_the_folders_alone(tmp_path, seeds_copy, uploads, name,
+                                                                              data, message):
     before = listing(seeds_copy)
     with pytest.raises(UploadError, match=message):
-        Uploader(seeds_copy, max_bytes=1000).save(upload(tmp_path, name, data))
-    assert listing(seeds_copy) == before
+        Uploader(uploads, corpus_dir=seeds_copy, max_bytes=1000).save(upload(tmp_path, name, data))
+    assert listing(seeds_copy) == before and not uploads.exists()
 
 
-def test_the_same_article_twice_is_refused(tmp_path, seeds_copy):
+def test_the_same_article_twice_is_refused(tmp_path, seeds_copy, uploads):
+    uploader = Uploader(uploads, corpus_dir=seeds_copy)
     data = (seeds_copy / "russia-turkey-crisis-talks.txt").read_bytes()
     with pytest.raises(UploadError, match="already indexed as 'russia-turkey-crisis-talks.txt'"):
-        Uploader(seeds_copy).save(upload(tmp_path, "copy.txt", data))
+        uploader.save(upload(tmp_path, "copy.txt", data))
+    uploader.save(upload(tmp_path, "glacier.txt", ARTICLE))
+    with pytest.raises(UploadError, match="already indexed as 'glacier.txt'"):
+        uploader.save(upload(tmp_path, "again.txt", ARTICLE))
 
 
 @pytest.fixture
-def indexed(seeds_copy, tmp_path, fake_embedder):
+def indexed(seeds_copy, uploads, tmp_path, fake_embedder):
     """The seeds copy with an index built by the fake embedder; returns a refresh function."""
     index_dir = tmp_path / "index"
-    open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir)
+    open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir, uploads_dir=uploads)
 
-    def refresh():
-        return open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir)
+    def refresh(report=None):
+        return open_index(seeds_copy, embedder=fake_embedder, index_dir=index_dir, uploads_dir=uploads, report=report)
 
-    return seeds_copy, index_dir, refresh
+    return Uploader(uploads, corpus_dir=seeds_copy), index_dir, refresh
 
 
-def test_add_indexes_only_the_new_article(tmp_path, indexed, fake_embedder):
-    corpus, index_dir, refresh = indexed
+def test_add_indexes_only_the_new_article_and_reports_each_step(tmp_path, indexed, fake_embedder):
+    uploader, index_dir, refresh = indexed
     embedded_before = fake_embedder.texts_embedded
-    result = Uploader(corpus).add([(upload(tmp_path, "a.txt", ARTICLE), "glacier.txt"),
-                                   upload(tmp_path, "bad.exe", "x")], refresh)
+    steps = []
+    result = uploader.add([(upload(tmp_path, "a.txt", ARTICLE), "glacier.txt"),
+                           upload(tmp_path, "bad.exe", "x")], lambda: refresh(steps.append))
     assert [p.name for p in result.added] == ["glacier.txt"]
     assert len(result.problems) == 1 and "bad.exe" in result.problems[0]
     index, status = refresh()
     assert status == "loaded" and "glacier" in index.doc_by_id
+    assert index.doc_by_id["glacier"].path == str(uploader.folder / "glacier.txt")
     new = [c for c in index.chunks if c.doc_id == "glacier"]
     sentences = {s.id for c in new for s in c.sentences}
     assert fake_embedder.texts_embedded - embedded_before == len(new) + len(sentences)  # nothing else re-embedded
+    assert [(s.stage, s.done, s.total, s.name) for s in steps if s.stage == "parsing"] == [
+        ("parsing", 0, 1, "glacier.txt")]
+    embedding = [(s.done, s.total) for s in steps if s.stage == "embedding"]
+    assert embedding[0] == (0, len(new) + len(sentences)) and embedding[-1] == (len(new) + len(sentences),) * 2
 
 
 def test_a_failed_refresh_removes_the_upload_and_keeps_the_index(tmp_path, indexed):
-    corpus, index_dir, refresh = indexed
+    uploader, index_dir, refresh = indexed
     live = (index_dir / POINTER).read_text()
-    before = listing(corpus)
 
     def failing_refresh():
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        Uploader(corpus).add([upload(tmp_path, "glacier.txt", ARTICLE)], failing_refresh)
-    assert listing(corpus) == before
+        uploader.add([upload(tmp_path, "glacier.txt", ARTICLE)], failing_refresh)
+    assert listing(uploader.folder) == []
     assert (index_dir / POINTER).read_text() == live
-    assert refresh()[1] == "loaded"  # the index on disk still matches the folder
+    assert refresh()[1] == "loaded"  # the index on disk still matches the folders
 
 
 def test_only_refused_files_means_no_refresh(tmp_path, indexed):
-    corpus, _, _ = indexed
+    uploader, _, _ = indexed
     calls = []
-    result = Uploader(corpus).add([upload(tmp_path, "x.txt", "")], lambda: calls.append(1))
+    result = uploader.add([upload(tmp_path, "x.txt", "")], lambda: calls.append(1))
     assert result.added == [] and calls == [] and "is empty" in result.problems[0]
 
 
-def test_remove_touches_only_files_inside_the_folder(tmp_path, seeds_copy):
+def test_delete_takes_an_upload_out_of_the_index(tmp_path, indexed):
+    uploader, _, refresh = indexed
+    [added] = uploader.add([upload(tmp_path, "glacier.txt", ARTICLE)], refresh).added
+    assert "glacier" in refresh()[0].doc_by_id
+    uploader.delete(added, refresh)
+    index, status = refresh()
+    assert not added.exists() and "glacier" not in index.doc_by_id and status == "loaded"
+
+
+def test_a_failed_refresh_puts_the_deleted_upload_back(tmp_path, indexed):
+    uploader, _, refresh = indexed
+    [added] = uploader.add([upload(tmp_path, "glacier.txt", ARTICLE)], refresh).added
+
+    def failing_refresh():
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        uploader.delete(added, failing_refresh)
+    assert added.read_text() == ARTICLE and refresh()[1] == "loaded"
+
+
+def test_corpus_articles_are_not_deleted(indexed, seeds_copy):
+    uploader, _, refresh = indexed
+    article = seeds_copy / "russia-turkey-crisis-talks.txt"
+    with pytest.raises(UploadError, match="part of the articles folder"):
+        uploader.delete(article, refresh)
+    assert article.exists()
+
+
+def test_remove_touches_only_files_inside_the_folder(tmp_path, uploads):
     outside = tmp_path / "outside.txt"
     outside.write_text("keep me")
-    Uploader(seeds_copy).remove([outside])
+    Uploader(uploads).remove([outside])
     assert outside.exists()
 
 
-def test_uploader_needs_an_existing_folder(tmp_path):
-    with pytest.raises(Exception, match="does not exist"):
-        Uploader(tmp_path / "nope")
+def test_an_uploads_path_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(Exception, match="is a file"):
+        Uploader(tmp_path / "taken")

@@ -65,7 +65,7 @@ class Assistant:
                  threshold: float = THRESHOLD, llm_threshold: float = LLM_THRESHOLD, dense_weight: float = 0.5,
                  soft_min: float = 0.55, top: int = 6, margin: float = 0.08, predicate_penalty: float = 0.25,
                  rewrite: str = "rules", long_answer: int = 10, corpus_dir: str | Path | None = None,
-                 index_dir: str | Path | None = None):
+                 index_dir: str | Path | None = None, uploads_dir: str | Path | None = None):
         if k < 1 or top < 1:
             raise ValueError(f"k and top must be at least 1; got k={k}, top={top}.")
         if not 0.0 <= soft_min <= 1.0:
@@ -73,7 +73,7 @@ class Assistant:
         self.k, self.threshold, self.dense_weight, self.soft_min = k, threshold, dense_weight, soft_min
         self.llm_threshold, self.long_answer = llm_threshold, long_answer
         self.top, self.margin, self.predicate_penalty = top, margin, predicate_penalty
-        self.corpus_dir, self.index_dir = corpus_dir, index_dir
+        self.corpus_dir, self.index_dir, self.uploads_dir = corpus_dir, index_dir, uploads_dir
         self.embedder = retriever.embedder
         self.words = WordSimilarity(self._embed)  # word vectors do not depend on the index: kept on refresh
         self.rules = RuleAnswerer(similarity=self.words, top=top, predicate_penalty=predicate_penalty,
@@ -91,20 +91,21 @@ class Assistant:
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None, model: str | None = None,
              embedder=None, answerer: str = "llm", llm_model: str | Path | None = None, llm_url: str | None = None,
              llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
-             llm_threads: int | None = None, **settings) -> "Assistant":
-        """Open (building or updating as needed) the index of ``corpus_dir``.
+             llm_threads: int | None = None, uploads_dir: str | Path | None = None, **settings) -> "Assistant":
+        """Open (building or updating as needed) the index of ``corpus_dir`` (and of
+        ``uploads_dir``, the user's added articles, when given).
 
         ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
         "0.5b", "1.5b" or a GGUF path; or the OpenAI-compatible server at
         ``llm_url``) or "rules"; an Answerer instance may be passed too."""
         embedder = embedder or SentenceTransformerEmbedder(model)
-        index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir)
+        index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir, uploads_dir=uploads_dir)
         note = None
         if isinstance(answerer, str):
             answerer, note = make_answerer(answerer, llm_model=llm_model, llm_url=llm_url, llm_name=llm_name,
                                            llm_timeout=llm_timeout, llm_cache=llm_cache, n_threads=llm_threads)
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
-                   index_dir=index_dir, **settings)
+                   index_dir=index_dir, uploads_dir=uploads_dir, **settings)
 
     def warm_up(self) -> None:
         """Load the answering model now (seconds) instead of on the first question.
@@ -118,13 +119,15 @@ class Assistant:
             self.note = fallback_note(exc)
             self.answerer = self.rules
 
-    def refresh(self) -> str:
+    def refresh(self, report=None) -> str:
         """Re-open the index of the same folder (an incremental update after articles
-        were added or changed) and swap it in; returns built/updated/loaded."""
+        were added or changed) and swap it in; returns built/updated/loaded.
+        ``report`` receives the build's progress steps (see :func:`rag.engine.open_index`)."""
         if self.corpus_dir is None:
             raise CorpusError("this assistant was built from a Retriever, so it does not know its articles folder; "
                               "create it with Assistant.open(corpus_dir) to be able to refresh it.")
-        index, status = open_index(self.corpus_dir, embedder=self.embedder, index_dir=self.index_dir)
+        index, status = open_index(self.corpus_dir, embedder=self.embedder, index_dir=self.index_dir,
+                                   uploads_dir=self.uploads_dir, report=report)
         self._swap(Retriever(index, self.embedder))
         return status
 

@@ -92,10 +92,10 @@ def _iso(value: str, name: str) -> str | None:
 class ChatApp:
     """Event handlers over one Assistant; ``build`` lays out the page."""
 
-    def __init__(self, assistant, corpus_dir: str | Path, *, stream_delay: float = 0.1,
+    def __init__(self, assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, stream_delay: float = 0.1,
                  max_upload_bytes: int = MAX_UPLOAD_BYTES):
         self.assistant = assistant
-        self.uploader = Uploader(corpus_dir, max_bytes=max_upload_bytes)
+        self.uploader = Uploader(uploads_dir, corpus_dir=corpus_dir, max_bytes=max_upload_bytes)
         self.stream_delay = stream_delay
         self._refreshing = threading.Lock()  # one index update at a time
         self.default_k = int(getattr(assistant, "k", 8))
@@ -252,7 +252,8 @@ class ChatApp:
 
 
 def build_app(assistant, corpus_dir: str | Path, **settings) -> gr.Blocks:
-    """The chat page for ``assistant`` serving ``corpus_dir`` (uploads land there)."""
+    """The chat page for ``assistant`` serving ``corpus_dir``; ``uploads_dir`` (a
+    setting) is where added articles go, outside the corpus."""
     return ChatApp(assistant, corpus_dir, **settings).build()
 
 
@@ -280,16 +281,18 @@ def check_port(host: str, port: int) -> None:
 def run(args) -> int:
     """``rag serve``: load the model and index once, then serve until interrupted."""
     from ..answer.assistant import Assistant
-    from ..cli import answerer_settings, default_corpus
+    from ..cli import answerer_settings, default_corpus, uploads_for
 
     corpus = args.corpus or default_corpus()
+    uploads = uploads_for(args, corpus)
     check_port(args.host, args.port)  # before the model loads: fail in a second, not after a minute
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, **answerer_settings(args))
+    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, uploads_dir=uploads,
+                               **answerer_settings(args))
     assistant.warm_up()  # the model loads now, not during the first question
     if assistant.note:
         print(f"warning: {assistant.note}", flush=True)
     n = len(assistant.retriever.index.docs)
     print(f"serving {n} documents from {corpus} at http://{args.host}:{args.port}", flush=True)
-    launch(build_app(assistant, corpus), host=args.host, port=args.port)
+    launch(build_app(assistant, corpus, uploads_dir=uploads), host=args.host, port=args.port)
     return 0

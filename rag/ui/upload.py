@@ -1,5 +1,7 @@
-"""Put uploaded articles into the corpus folder, safely.
+"""Put uploaded articles into the user's uploads folder, safely, and take them out again.
 
+Uploads are user data: they go to their own folder (:mod:`rag.userdata`,
+outside the project), never into the corpus folder, and the index reads both.
 An upload is checked completely before anything lands in the folder: suffix,
 size, text encoding and that some article text survives cleaning. The file
 name is rebuilt from scratch (:func:`safe_name`), so "../../etc/passwd.txt"
@@ -10,6 +12,8 @@ final name, which fails instead of overwriting when the name is taken.
 :meth:`Uploader.add` then runs the index refresh; if that fails, the new
 files are removed again, so the folder matches the index still loaded (the
 index on disk is only ever replaced whole, by :mod:`rag.store`).
+:meth:`Uploader.delete` takes an uploaded article out the same way: the
+file goes, the index is refreshed, and a failed refresh puts the file back.
 
 Example:
     >>> safe_name("../../etc/passwd.txt"), safe_name("C:\\\\Users\\\\me\\\\Mon article (1).MD")
@@ -60,17 +64,30 @@ class AddResult:
 
 
 class Uploader:
-    """Saves uploads into ``corpus_dir``. Settings here; files go to :meth:`save`."""
+    """Saves uploads into ``folder`` (created on the first upload). Settings here;
+    files go to :meth:`save`. ``corpus_dir`` is the corpus indexed alongside: an
+    upload may not repeat one of its articles or take one of its names."""
 
-    def __init__(self, corpus_dir: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES,
-                 suffixes: tuple[str, ...] = ALLOWED_SUFFIXES):
+    def __init__(self, folder: str | Path, *, corpus_dir: str | Path | None = None,
+                 max_bytes: int = MAX_UPLOAD_BYTES, suffixes: tuple[str, ...] = ALLOWED_SUFFIXES):
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be positive; got {max_bytes}.")
-        self.folder = Path(corpus_dir).resolve()
-        if not self.folder.is_dir():
-            raise CorpusError(f"articles folder {str(corpus_dir)!r} does not exist; create it or pass another.")
+        self.folder = Path(folder).expanduser().resolve()
+        if self.folder.exists() and not self.folder.is_dir():
+            raise CorpusError(f"uploads folder {str(folder)!r} is a file; pass a folder (--uploads-dir).")
+        self.corpus = Path(corpus_dir).resolve() if corpus_dir is not None else None
         self.max_bytes = max_bytes
         self.suffixes = suffixes
+
+    def _articles(self) -> list[Path]:
+        """Article files already there: uploads and the corpus's own."""
+        folders = [f for f in (self.folder, self.corpus) if f is not None and f.is_dir()]
+        return [p for f in folders for p in f.rglob("*") if p.is_file() and p.suffix.lower() in self.suffixes
+                and not p.name.startswith(".")]
+
+    def owns(self, path: str | Path) -> bool:
+        """True when ``path`` is an uploaded article (one :meth:`delete` may remove)."""
+        return Path(path).resolve().parent == self.folder
 
     def check(self, data: bytes, shown: str, name: str) -> None:
         """Refuse content the index would skip, with the reason and the fix."""
@@ -88,9 +105,8 @@ class Uploader:
         if parse_document(Path(name).stem, self.folder / name, text) is None:
             raise UploadError(f"{shown!r} has no article text left after removing page furniture "
                               "(menus, bylines, share buttons); upload the article itself.")
-        for existing in self.folder.iterdir():
-            if (existing.is_file() and existing.suffix.lower() in self.suffixes
-                    and existing.stat().st_size == len(data) and existing.read_bytes() == data):
+        for existing in self._articles():
+            if existing.stat().st_size == len(data) and existing.read_bytes() == data:
                 raise UploadError(f"{shown!r} is already indexed as {existing.name!r}; nothing to add.")
 
     def save(self, src: str | Path, original_name: str | None = None) -> Path:
@@ -114,6 +130,8 @@ class Uploader:
         return self._write(data, name)
 
     def _write(self, data: bytes, name: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        taken = {p.stem.casefold() for p in self._articles() if p.parent != self.folder}  # the corpus's ids
         tmp = self.folder / f".upload-{uuid.uuid4().hex}.tmp"  # hidden: never indexed, even if left behind
         try:
             with open(tmp, "xb") as f:
@@ -123,6 +141,8 @@ class Uploader:
             stem, suffix = name.rsplit(".", 1)
             for i in range(1, 1000):
                 dest = self.folder / (name if i == 1 else f"{stem}-{i}.{suffix}")
+                if dest.stem.casefold() in taken:
+                    continue
                 if dest.resolve().parent != self.folder:  # belt and braces: safe_name already ensures it
                     raise UploadError(f"{name!r} would leave the articles folder; rename the file.")
                 try:
@@ -138,8 +158,32 @@ class Uploader:
         """Undo :meth:`save` (only files inside the folder are touched)."""
         for path in paths:
             path = Path(path)
-            if path.resolve().parent == self.folder:
+            if self.owns(path):
                 path.unlink(missing_ok=True)
+
+    def delete(self, path: str | Path, refresh: Callable[[], object]) -> None:
+        """Take the uploaded article ``path`` out of the folder, then ``refresh()`` the
+        index; if the refresh fails the file is put back and the error re-raised."""
+        path = Path(path)
+        if not self.owns(path):
+            raise UploadError(f"{path.name!r} is part of the articles folder, not an upload; to drop it, move the "
+                              "file out of that folder and restart `rag serve`.")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            data = None  # already gone: the refresh below drops it from the index
+        path.unlink(missing_ok=True)
+        try:
+            refresh()
+        except BaseException:
+            if data is not None:
+                self._restore(path, data)
+            raise
+
+    def _restore(self, path: Path, data: bytes) -> None:
+        tmp = self.folder / f".upload-{uuid.uuid4().hex}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
 
     def add(self, files: Iterable[str | Path | tuple[str | Path, str]], refresh: Callable[[], object]) -> AddResult:
         """Save every acceptable file, then ``refresh()`` the index once.
@@ -157,7 +201,7 @@ class Uploader:
                 result.problems.append(str(exc))
             except OSError as exc:
                 result.problems.append(f"{original or Path(src).name!r} could not be stored ({exc.strerror}); "
-                                       "check that the articles folder is writable and has space, then retry.")
+                                       "check that the uploads folder is writable and has space, then retry.")
         if result.added:
             try:
                 refresh()
