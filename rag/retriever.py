@@ -115,16 +115,21 @@ class Retriever:
         return Signals(cand, [self.index.chunk_doc[i] for i in cand], np.asarray(dense, np.float32), sentence,
                        lexical[cand].astype(np.float32), float(lexical.max()), q)
 
-    def _allowed(self, doc_ids, date_from, date_to) -> np.ndarray:
+    def in_scope(self, doc_ids: list[str] | None = None, date_from: str | None = None,
+                 date_to: str | None = None) -> list[str]:
+        """Ids of the documents that :meth:`search` with these filters looks at."""
         docs = self.index.doc_by_id
         if doc_ids is not None:
             unknown = [d for d in doc_ids if d not in docs]
             if unknown:
                 raise ValueError(f"unknown document id(s) {unknown}; `rag docs` lists the ids.")
-        keep = {d.id for d in self.index.docs
+        return [d.id for d in self.index.docs
                 if (doc_ids is None or d.id in doc_ids)
                 and (date_from is None or (d.date is not None and d.date >= date_from))
-                and (date_to is None or (d.date is not None and d.date <= date_to))}
+                and (date_to is None or (d.date is not None and d.date <= date_to))]
+
+    def _allowed(self, doc_ids, date_from, date_to) -> np.ndarray:
+        keep = set(self.in_scope(doc_ids, date_from, date_to))
         return np.array([c in keep for c in self.index.chunk_doc], dtype=bool)
 
     def _candidates(self, q, lexical: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:

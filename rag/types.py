@@ -141,7 +141,9 @@ class Answer:
     ``text`` carries inline markers [1], [2] that index ``citations`` (1-based);
     ``short_answer`` is None when ``refused``; ``passages`` are what retrieval
     returned for ``query`` (shown as "related" on a refusal); ``answered_by``
-    names the answerer, and ``note`` says when a fallback answered.
+    names the answerer, and ``note`` says when a fallback answered. ``scope``
+    says which filters narrowed the search ("Searched 1 of 5 articles: ..."),
+    and ``clarify`` is the pronoun ("he") when the reply asks whom it means.
     """
 
     text: str
@@ -153,6 +155,8 @@ class Answer:
     disagreements: tuple[Disagreement, ...] = ()
     answered_by: str = ""      # the answerer that proposed it: "llm:...", "rules"
     note: str | None = None    # for the user: why the rule reader stood in for the model, say
+    scope: str | None = None   # the active filters and how many articles they left; None without filters
+    clarify: str | None = None  # a pronoun nothing refers to: the reply asks whom it means instead of answering
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -124,3 +124,22 @@ def test_an_answer_from_a_sentence_that_does_not_name_the_question_names_is_refu
     # "Stoltenberg" is in the articles, but never in a sentence about Lagos
     assistant, _ = make(seeds_index, "Jens Stoltenberg")
     assert assistant.ask("Who chairs the Lagos port authority?").refused
+
+
+def test_a_pronoun_with_no_one_to_refer_to_gets_a_question_back_not_a_guess(seeds_index):
+    assistant, chat = make(seeds_index, "Dmitry Peskov")
+    answer = assistant.ask("What did he say?")
+    assert answer.clarify == "he" and answer.refused and answer.citations == () and chat.calls == []
+    assert "Whom do you mean by “he”" in answer.text
+    followed = assistant.ask("What did he say?", history=[("Who is the Kremlin spokesman?", "Dmitry Peskov")])
+    assert followed.clarify is None and followed.query == "What did Dmitry Peskov say?"
+
+
+def test_filters_are_named_in_the_answer_with_what_they_left(seeds_index):
+    assistant, _ = make(seeds_index, "unanswerable", "unanswerable")
+    assert assistant.ask("How many Turkish soldiers were killed?").scope is None
+    dated = assistant.ask("How many Turkish soldiers were killed?", date_from="2020-02-01", date_to="2020-02-29")
+    assert dated.scope == "Searched 1 of 5 articles: dates 2020-02-01 to 2020-02-29 (4 undated articles left out)."
+    chosen = assistant.ask("How many Turkish soldiers were killed?",
+                           doc_ids=["erdogan-putin-agree-to-meet", "russia-turkey-crisis-talks"])
+    assert chosen.scope == "Searched 2 of 5 articles: only the 2 chosen articles."

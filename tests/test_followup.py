@@ -2,7 +2,7 @@
 import pytest
 
 from rag.errors import QueryError
-from rag.answer.followup import resolve, turns
+from rag.answer.followup import dangling, resolve, turns
 
 
 def test_standalone_questions_are_left_alone():
@@ -60,3 +60,21 @@ def test_history_shapes_are_checked():
         turns(["just a string"])
     with pytest.raises(QueryError, match="must hold text"):
         turns([{"question": 3, "answer": "x"}])
+
+
+@pytest.mark.parametrize("question, pronoun", [
+    ("What did he say?", "he"), ("What did she tell the council about Turkey?", "she"),
+    ("When did they meet?", "they"), ("What did his office announce?", "his"),
+    ("What did the harbour master say he expected?", None),  # "master": a person noun
+    ("Did the envoy say she felt safe?", None), ("When did the two delegations end their talks?", None),
+    ("When did Merkel and Macron hold their meeting?", None), ("Is it true that 33 soldiers died?", None),
+    ("What did he say about Greece?", "he"),  # a place is no "he"
+])
+def test_a_pronoun_with_nothing_to_refer_to_is_found(question, pronoun):
+    assert dangling(question) == pronoun
+
+
+def test_a_follow_up_resolved_from_history_is_not_dangling():
+    history = [("Who is Moscow's ambassador in Turkey?", "Alexei Yerkhov")]
+    assert dangling(resolve("What did he say?", history)) is None
+    assert dangling(resolve("What did he say?", [("How many soldiers died?", "33")])) == "he"  # no person to be "he"

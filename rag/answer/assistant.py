@@ -40,11 +40,12 @@ from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_nam
 from .conflicts import alternatives
 from .draft import Question
 from .evidence import EvidenceScorer
-from .followup import resolve
+from .followup import dangling, resolve
 from .qtype import AnswerType, detect, looks_english
 from .reader import Pick, usable
 from .rewrite import LLMRewriter
 from .rules import RuleAnswerer
+from .scope import scope_note
 from .terms import WordSimilarity, question_terms
 from .verify import bad_markers, unsupported
 
@@ -148,14 +149,32 @@ class Assistant:
         """Answer ``question``; ``history`` is earlier turns, oldest first, as
         ``{"question": ..., "answer": ...}`` dicts or ``(question, answer)`` pairs.
         ``search`` narrows retrieval: ``k``, ``doc_ids``, ``date_from``, ``date_to``
-        (see :meth:`Retriever.search`). Raises QueryError for an empty or huge question."""
+        (see :meth:`Retriever.search`); the answer's ``scope`` then says what they left.
+        Raises QueryError for an empty or huge question."""
         return self.ask_traced(question, history, **search)[0]
 
     def ask_traced(self, question: str, history=None, *, k: int | None = None, doc_ids=None,
                    date_from: str | None = None, date_to: str | None = None, on_token=None) -> tuple[Answer, dict]:
         """:meth:`ask` plus the figures behind the decision (for calibration and debugging).
         ``on_token`` receives the model's text as it is generated (streaming)."""
+        answer, trace = self._ask_traced(question, history, k=k, doc_ids=doc_ids, date_from=date_from,
+                                         date_to=date_to, on_token=on_token)
+        retriever = self.retriever
+        chosen = retriever.in_scope(doc_ids)
+        undated = sum(1 for d in retriever.index.docs if d.id in chosen and d.date is None)
+        scope = scope_note(in_scope=len(retriever.in_scope(doc_ids, date_from, date_to)),
+                           total=len(retriever.index.docs), undated=undated, doc_ids=doc_ids, date_from=date_from,
+                           date_to=date_to)
+        return replace(answer, scope=scope), trace
+
+    def _ask_traced(self, question: str, history, *, k, doc_ids, date_from, date_to, on_token):
         query = clean_query(self._standalone(clean_query(question), history))
+        pronoun = dangling(query)
+        if pronoun:  # "What did he say?" with no one to refer to: ask, do not guess
+            text = (f"Whom do you mean by “{pronoun}”? Nothing earlier in this conversation says; "
+                    "ask again with the name in the question.")
+            return Answer(text=text, short_answer=None, refused=True, citations=(), query=query, passages=(),
+                          answered_by="followup", clarify=pronoun), {"query": query, "reason": "dangling pronoun"}
         retriever, scorer = self._state
         atype = detect(query)
         qterms = question_terms(query, scorer.vocab)

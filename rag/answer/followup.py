@@ -6,7 +6,9 @@ answer first (it is what the conversation is about), then the names and noun
 phrases of the previous question. Fit is by category: he/she -> a person,
 it -> a thing or place, they -> a plural, there -> a place. A short fragment
 ("And Greece?") is read against the previous question. A question with
-nothing to resolve is returned unchanged.
+nothing to resolve is returned unchanged. :func:`dangling` finds a person or
+plural pronoun that nothing in the question (or before it) can refer to, so
+the assistant asks whom the user means instead of guessing.
 
 Example:
     >>> resolve("What did he say about Turkey?",
@@ -31,6 +33,13 @@ _ENT_CATEGORY = {"PERSON": "person", "GPE": "place", "LOC": "place", "FAC": "pla
                  "NORP": "plural", "PRODUCT": "thing", "EVENT": "thing", "WORK_OF_ART": "thing", "LAW": "thing"}
 FITS = {"person": ("person",), "thing": ("thing", "place"), "plural": ("plural", "thing"), "place": ("place",)}
 _MARKERS = re.compile(r"\s*\[\d+\]")
+# Entities that are never a "he" or "she" (the small model often tags a surname ORG, so ORG may be).
+_NOT_PEOPLE = {"GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "DATE", "TIME", "MONEY", "QUANTITY",
+               "PERCENT", "CARDINAL", "ORDINAL"}
+# Common nouns that name people ("the spokesman said he..."); lenient on purpose: a wrong "fits"
+# only means the question is searched as typed, as before.
+_PERSON_NOUN = re.compile(r"(man|woman|person|people|ist|ian|or|er|ent|ant|ee|eur|chief|head|leader|official|"
+                          r"secretary|general|king|queen|pope|envoy|premier|minister|president)$")
 _COPULA = re.compile(r"^\s*(who|what)\s+(is|was|are|were)\s+\S", re.I)
 
 
@@ -128,3 +137,32 @@ def resolve(question: str, history=None) -> str:
             match = f"in {match}"
         out.append(match + tok.whitespace_)
     return "".join(out)
+
+
+def _fits(tok, category: str) -> bool:
+    """Could ``tok`` be what a pronoun of ``category`` ("person" or "plural") refers to?"""
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return False
+    if category == "plural":  # "the delegations", "Russia and Turkey", "NATO" (an organisation speaks as "they")
+        return (tok.tag_ in ("NNS", "NNPS") or tok.ent_type_ in ("ORG", "NORP", "GPE")
+                or tok.dep_ == "conj" or any(c.dep_ == "conj" for c in tok.children))
+    if tok.ent_type_ in _NOT_PEOPLE:
+        return False
+    return tok.pos_ == "PROPN" or bool(_PERSON_NOUN.search(tok.lemma_.lower()))
+
+
+def dangling(question: str) -> str | None:
+    """The first he/she/they-type pronoun of ``question`` with nothing in it to refer
+    to, as written; None when every such pronoun has a possible antecedent.
+
+    >>> dangling("What did he say?"), dangling("What did Peskov say he expected?")  # doctest: +SKIP
+    ('he', None)
+    """
+    doc = parse(question)
+    for tok in doc:
+        category = PRONOUNS.get(tok.lower_, ("", ""))[0]
+        if category not in ("person", "plural") or tok.tag_ not in ("PRP", "PRP$"):
+            continue
+        if not any(_fits(other, category) for other in doc if other.i != tok.i):
+            return tok.text
+    return None
