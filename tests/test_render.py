@@ -9,11 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.types import Answer, Citation, Disagreement, Passage, SentenceHit, Version
-from rag.ui import render
+from rag.ui import docview, render
+from rag.ui.copytext import copy_text
 from conftest import SEEDS
 
-ALLOWED_TAGS = {"a", "article", "blockquote", "br", "caption", "code", "details", "div", "h3", "h4", "li", "mark",
-                "p", "span", "strong", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul"}
+ALLOWED_TAGS = {"a", "article", "blockquote", "br", "button", "caption", "code", "details", "div", "h3", "h4", "li",
+                "mark", "p", "span", "strong", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul"}
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> "quoted" & \'single\''
 
 
@@ -40,7 +41,7 @@ def assert_safe(markup: str) -> None:
     p = parse(markup)
     assert p.tags <= ALLOWED_TAGS, p.tags - ALLOWED_TAGS
     assert not [a for a in p.attrs if a.startswith("on")]
-    assert all(h.startswith("#cite-") for h in p.hrefs), p.hrefs
+    assert all(h.startswith("#cite-") or h == "#sources" for h in p.hrefs), p.hrefs
 
 
 def cite(n=1, text="33 Turkish soldiers were killed.", start=8, end=40, path="seeds/x.txt", **kw) -> Citation:
@@ -143,10 +144,11 @@ def test_refusal_has_its_own_style_and_labels_related_passages_as_not_answers():
     a = answer(text="The articles do not say.", citations=(), refused=True, passages=(p, p))
     chat = render.answer_html(a, 1, asked="How many died?")
     assert 'class="refusal"' in chat and 'class="answer"' not in chat
-    assert chat.count("Near miss") == 1  # one line per article, however many of its passages came back
-    assert "<strong>not</strong> contain the answer" in chat
+    assert chat.count("<li>Near miss") == 1  # one line per article, however many of its passages came back
+    assert "<strong>not</strong> contain the answer" in chat and "clear-filters" not in chat
     panel = render.turn_sources(a, 1, {})
     assert "do <strong>not</strong> contain the answer" in panel and '<mark class="near">' in panel
+    assert panel.count('<details class="related">') == 1  # the panel too: one card per article
 
 
 def test_disagreement_table_lists_each_source_date_and_figure():
@@ -154,7 +156,7 @@ def test_disagreement_table_lists_each_source_date_and_figure():
         Version("33", 1, "a", "AFP", "2020-02-28"), Version("34", 2, "b", None, None)))
     out = render.answer_html(answer(citations=(cite(1), cite(2)), disagreements=(d,)), 5)
     rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"figure\">(.*?)</td>", out)
-    assert rows == [("AFP", "2020-02-28", "33"), ("b", "date unknown", "34")]
+    assert rows == [("AFP", "2020-02-28", "33"), ("b", "—", "34")]
     assert "Sources disagree: Turkish soldiers killed" in out and 'href="#cite-5-2"' in out
 
 
@@ -180,8 +182,9 @@ def test_article_and_user_text_is_escaped_in_every_view():
     views = [render.answer_html(a, 1, asked="x"), render.answer_html(answer(text=EVIL, refused=True, citations=(),
                                                                             passages=(p,)), 1, asked=EVIL),
              render.turn_sources(a, 1, {c.source_path: EVIL}), render.turn_sources(answer(refused=True, passages=(p,)), 1, {}),
-             render.disagreement_table(d, 1), render.sources_panel([(EVIL, "")]), render.documents_table([Doc()]),
-             render.reader_html(EVIL, EVIL, EVIL, [EVIL, EVIL]), render.streaming_html(EVIL)]
+             render.disagreement_table(d, 1), render.sources_panel([(EVIL, "")]), docview.documents_table([Doc()], {EVIL}),
+             docview.reader_html(EVIL, EVIL, EVIL, [EVIL, EVIL]), render.streaming_html(EVIL),
+             render.question_html(EVIL), render.failed_html(EVIL), docview.confirm_remove_html(EVIL)]
     for markup in views:
         assert_safe(markup)
         assert "<script" not in markup and "<img" not in markup
@@ -195,5 +198,68 @@ def test_no_input_can_add_tags_or_event_handlers(text, title):
     c = cite(title=title, text=text or "x", start=0, end=len(text or "x"))
     a = answer(text=text + " [1]", citations=(c,), query=title)
     for markup in (render.answer_html(a, 2, asked=text), render.turn_sources(a, 2, {c.source_path: text or "x"}),
-                   render.reader_html(title, text, None, [text])):
+                   docview.reader_html(title, text, None, [text]), render.question_html(text)):
         assert_safe(markup)
+
+
+# -- plain text, refusals, filters, questions back -------------------------------
+def passage(doc_id: str, title: str, score: float = 0.5, **kw) -> Passage:
+    return Passage(doc_id=doc_id, title=title, source=kw.get("source"), date=kw.get("date"),
+                   source_path=f"seeds/{doc_id}.txt", chunk_id=f"{doc_id}-{score}", text="Greece doubled patrols.",
+                   start=0, end=23, score=score, sentences=(SentenceHit("Greece doubled patrols.", 0, 23, 0.5),))
+
+
+def test_copy_text_is_the_answer_with_one_plain_line_per_source():
+    a = answer(text="33 soldiers died [1][2].", citations=(cite(1), cite(2, title="Other", source=None, date=None)))
+    out = render.answer_html(a, 1, asked="How many died?")
+    copied = copy_text(a)
+    assert copied == "33 soldiers died [1][2].\n\n[1] Title — AFP, 2020-02-28\n[2] Other"
+    assert f'<div class="copy-text" hidden>{render.esc(copied)}</div>' in out and "<" not in copied
+
+
+def test_refusals_list_each_article_once_at_most_three_and_offer_to_clear_filters():
+    ps = tuple(passage(d, f"Article {d}", s) for d, s in [("a", .9), ("a", .8), ("b", .7), ("a", .6), ("c", .5),
+                                                            ("d", .4), ("b", .3)])
+    a = Answer(text="The articles don't say.", short_answer=None, refused=True, citations=(), query="q",
+               passages=ps, scope="Searched 4 of 9 articles: dates 2020-02-01 to 2020-02-29.")
+    chat = render.answer_html(a, 1, asked="q")
+    assert re.findall(r"<li>(Article \w)", chat) == ["Article a", "Article b", "Article c"]
+    panel = render.turn_sources(a, 1, {})
+    assert re.findall(r'<details class="related"><summary>(Article \w)', panel) == ["Article a", "Article b",
+                                                                                     "Article c"]
+    assert "Searched 4 of 9 articles" in chat and 'class="clear-filters"' in chat
+    assert copy_text(a).endswith("- Article c\n\nSearched 4 of 9 articles: dates 2020-02-01 to 2020-02-29.")
+
+
+def test_a_question_back_is_styled_as_one_and_searches_nothing():
+    a = Answer(text="Whom do you mean by “he”? ...", short_answer=None, refused=True, citations=(),
+               query="What did he say?", passages=(), clarify="he")
+    chat = render.answer_html(a, 1, asked="What did he say?")
+    assert 'class="clarify"' in chat and "Not found" not in chat
+    assert "Nothing was searched" in render.turn_sources(a, 1, {})
+
+
+def test_unknown_source_and_date_are_left_out_not_repeated():
+    c = cite(source=None, date=None)
+    card = render.source_card(c, 1, "Before. 33 Turkish soldiers were killed. After.")
+    assert "unknown" not in card and '<div class="meta"><code>' in card
+    assert render.tooltip(c).startswith("Title: ")
+    assert "The article states no source or date." in docview.reader_html("T", None, None, ["x"])
+
+
+def test_a_trimmed_context_never_leaves_the_ellipsis_alone_on_a_line():
+    text = "word " * 100 + "\n\nSecond paragraph starts here. CITED sentence." + " tail" * 10
+    start = text.index("CITED")
+    out = render.highlight(text, start, start + 15, context=(0, len(text)), max_context=40)
+    assert out.startswith("… ") and not out.startswith("… <br>")
+
+
+def test_documents_table_scrolls_in_its_box_and_offers_removal_only_for_uploads():
+    class Doc:
+        def __init__(self, id_):
+            self.id, self.title, self.source, self.date, self.n_chunks = id_, id_.title(), None, None, 1
+
+    out = docview.documents_table([Doc("seed"), Doc("upload")], removable={"upload"})
+    assert out.startswith('<div class="table-scroll">')
+    assert re.findall(r'data-doc="(\w+)" aria-label', out) == ["upload"]
+    assert re.findall(r'<tr data-doc="(\w+)"', out) == ["seed", "upload"]

@@ -1,42 +1,30 @@
 """The web chat in a real browser: Debian's Chromium driven by Playwright against
-a real `rag serve` subprocess on loopback (real model, real index on disk, a
-private copy of the seeds so uploads never touch the repository).
+a real `rag serve` subprocess on loopback (real embedding model, real index on disk,
+a private copy of the seeds and a private uploads folder). Most tests use the rule
+reader (fast); the tests about the language model's streaming start a second
+server with the model. The issue-11 polish (themes, copy, inline errors, progress,
+filters, the phone drawer, start-up) is in test_ui_polish.py.
 
 Every page load records its requests; each test ends by checking they all went
 to 127.0.0.1 (no fonts, CDN or analytics from outside).
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
+import statistics
 import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from browser_support import ANSWER_TIMEOUT, ARTIFACTS, ask, open_marker, open_page, serve, upload
+from browser_support import browser, server  # noqa: F401 - fixtures
 
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}. Install it with `apt-get install chromium` "
-                "(.ci/run does this, so CI always runs them).", allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
-ARTIFACTS = ROOT / "artifacts"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"]
-ANSWER_TIMEOUT = 180_000  # ms; generous: 2 shared cores, first answers warm the model up
 GLACIER = ("Glacier survey finds record length\n\n"
-           "REYKJAVIK (Nordic Wire) - The Zorblax Glacier in Norlandia measured 4,321 metres in the spring survey, "
-           "the longest it has been since records began in 1911.\n"
+           "REYKJAVIK, 12 March 2024 (Nordic Wire) - The Zorblax Glacier in Norlandia measured 4,321 metres in the "
+           "spring survey, the longest it has been since records began in 1911.\n"
            "Scientists said a cold winter had slowed the melt.\n")
 HOSTILE = ("Leaked memo on the harbour tender\n\n"  # the cited sentence itself carries the tags
            "The harbour authority of Qelvoria awarded the dredging tender <script>window.__xss = 'script'</script> "
@@ -44,101 +32,17 @@ HOSTILE = ("Leaked memo on the harbour tender\n\n"  # the cited sentence itself 
            "The memo was found in a leaked file.\n")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real `rag serve` on a free loopback port; yields (url, corpus_dir, log_path)."""
-    work = tmp_path_factory.mktemp("serve")
-    corpus = work / "seeds"
-    shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
-    port, log_path = free_port(), work / "serve.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--corpus", str(corpus), "--index-dir", str(work / "index"), "--llm-timeout", "300"],
-                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-            try:
-                urllib.request.urlopen(url + "config", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"rag serve not ready after 600 s:\n{log_path.read_text()[-4000:]}")
-                time.sleep(1)
-        yield url, corpus, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield b
-        b.close()
+def llm_server(tmp_path_factory):
+    """A `rag serve` with the default answerer, the local language model."""
+    with serve(tmp_path_factory.mktemp("serve-llm"), "--llm-timeout", "300") as running:
+        yield running
 
 
 @pytest.fixture
-def page(browser, server):
-    """A fresh session on the chat; after the test, every request must have stayed on loopback."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    requests: list[str] = []
-    pg.on("request", lambda r: requests.append(r.url))
-    pg.goto(server[0])
-    expect(pg.locator("#question textarea")).to_be_visible(timeout=60_000)
-    yield pg
-    context.close()
-    outside = [u for u in requests if urlsplit(u).scheme not in ("data", "blob")
-               and urlsplit(u).hostname != "127.0.0.1"]
-    assert outside == [], f"the page requested outside resources: {outside[:5]}"
-
-
-def ask(page, question: str):
-    """Type a question, press Enter, wait for the final (non-streaming) reply; returns it."""
-    n = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
-    reply = page.locator("#chat [data-testid=bot]").nth(n)
-    expect(reply.locator(".answer:not(.streaming), .refusal")).to_have_count(1, timeout=ANSWER_TIMEOUT)
-    return reply
-
-
-def upload(page, tmp_path: Path, name: str, text: str) -> None:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    page.get_by_role("tab", name="Documents").click()
-    page.locator("#upload input[type=file]").set_input_files(str(path))
-    expect(page.locator("#upload")).to_contain_text(name, timeout=30_000)
-    page.locator("#add").click()
-    status = page.locator("#upload-status")
-    expect(status).to_contain_text(re.compile("Added|Not added"), timeout=ANSWER_TIMEOUT)
-    assert "Added “" in status.inner_text(), status.inner_text()
-    page.get_by_role("tab", name="Chat").click()
-
-
-def open_marker(page, reply, index: int = 0):
-    """Click the index-th citation marker of ``reply``; returns the opened source card."""
-    marker = reply.locator("a.cite").nth(index)
-    card_id = marker.get_attribute("href")[1:]
-    marker.click()
-    card = page.locator(f"#sources details#{card_id}")
-    expect(card).to_have_attribute("open", "")
-    return card
+def page(browser, server):  # noqa: F811
+    with open_page(browser, server) as pg:
+        yield pg
 
 
 def test_answer_cites_sentences_that_open_highlighted_and_follow_ups_work(page):
@@ -170,18 +74,44 @@ def test_answer_cites_sentences_that_open_highlighted_and_follow_ups_work(page):
     expect(page.locator("#sources")).to_contain_text("Sources of the answer appear here")
 
 
-def test_model_text_streams_before_the_verified_answer_replaces_it(page):
-    page.evaluate("""() => {
-        window.__streamed = [];
-        new MutationObserver(() => document.querySelectorAll('#chat .answer.streaming').forEach(
-            el => window.__streamed.push(el.innerText))).observe(document.body, {subtree: true, childList: true,
-                                                                               characterData: true});
-    }""")
-    reply = ask(page, "Who is NATO's secretary-general?")
-    streamed = [t.strip(" ▍\n") for t in page.evaluate("window.__streamed")]
-    assert any(streamed), "no model text was shown before the final answer"
-    assert reply.locator(".streaming").count() == 0 and reply.locator("a.cite").count() >= 1
-    assert "Stoltenberg" in reply.inner_text()
+def test_with_the_model_the_first_answer_after_ready_is_as_fast_as_later_ones(browser, llm_server):
+    """The server warms up before it says Ready, so the first question pays no loading. The same
+    question is timed first and then again after others (so the model's prompt cache of the last
+    question does not help it); each ask starts a new conversation."""
+    with open_page(browser, llm_server) as page:
+        def timed(question: str) -> float:
+            page.locator("#new-conversation").click()
+            expect(page.locator("#chat [data-testid=bot]")).to_have_count(0)
+            t0 = time.perf_counter()
+            reply = ask(page, question)
+            seconds = time.perf_counter() - t0
+            assert reply.locator("a.cite").count() >= 1, reply.inner_text()
+            return seconds
+
+        first = timed("Who is the Kremlin spokesman?")
+        later = []
+        for other in ("Which country often backs Russia's vetoes at the UN?", "Who is NATO's secretary-general?",
+                      "Which German chancellor was supposed to meet Putin, Macron and Erdogan to discuss Idlib?"):
+            timed(other)
+            later.append(timed("Who is the Kremlin spokesman?"))
+    figures = f"first {first:.2f} s, later {', '.join(f'{t:.2f}' for t in later)} s"
+    print(figures)
+    assert first <= 1.2 * statistics.median(later), figures
+
+
+def test_model_text_streams_before_the_verified_answer_replaces_it(browser, llm_server):
+    with open_page(browser, llm_server) as page:
+        page.evaluate("""() => {
+            window.__streamed = [];
+            new MutationObserver(() => document.querySelectorAll('#chat .answer.streaming').forEach(
+                el => window.__streamed.push(el.innerText))).observe(document.body, {subtree: true, childList: true,
+                                                                                   characterData: true});
+        }""")
+        reply = ask(page, "Who is NATO's secretary-general?")
+        streamed = [t.strip(" ▍\n") for t in page.evaluate("window.__streamed")]
+        assert any(streamed), "no model text was shown before the final answer"
+        assert reply.locator(".streaming").count() == 0 and reply.locator("a.cite").count() >= 1
+        assert "Stoltenberg" in reply.inner_text()
 
 
 def test_example_questions_ask_on_click(page):
@@ -212,9 +142,14 @@ def test_unanswerable_question_gets_the_refusal_style_with_related_passages(page
     expect(page.locator("#sources")).to_contain_text("do not contain the answer")
 
 
-def test_uploaded_article_is_searchable_in_the_next_question(page, tmp_path, server):
+def test_uploaded_article_is_searchable_in_the_next_question_and_kept_out_of_the_corpus(page, tmp_path, server):
     upload(page, tmp_path, "glacier survey.txt", GLACIER)
-    assert (server[1] / "glacier-survey.txt").exists()
+    page.get_by_role("tab", name="Documents").click()
+    assert (server.uploads / "glacier-survey.txt").exists() and not (server.corpus / "glacier-survey.txt").exists()
+    row = page.locator("#documents tr", has_text="Glacier survey finds record length")
+    expect(row).to_contain_text("Nordic Wire")  # the dateline's outlet and date
+    expect(row).to_contain_text("2024-03-12")
+    page.get_by_role("tab", name="Chat").click()
     reply = ask(page, "How many metres did the Zorblax Glacier measure?")
     assert "4,321" in reply.inner_text(), reply.inner_text()
     card = open_marker(page, reply)
@@ -250,23 +185,9 @@ def test_bad_uploads_get_a_clear_message_and_leave_the_index_alone(page, tmp_pat
     big = tmp_path / "huge.txt"
     big.write_text("Long article. " * 160_000)  # 2.2 MB, over the 2 MB limit
     page.locator("#upload input[type=file]").set_input_files(str(big))
-    expect(page.locator("#upload")).to_contain_text("huge.txt", timeout=30_000)
+    expect(page.locator("#upload")).to_contain_text("huge", timeout=30_000)
     page.locator("#add").click()
     expect(page.locator("#upload-status")).to_contain_text("upload limit", timeout=60_000)
     expect(page.locator("#documents tbody tr")).to_have_count(before)
-    assert not (server[1] / "huge.txt").exists()
-
-
-def test_errors_reach_the_user_as_a_short_message(page, server):
-    page.locator("#question textarea").fill("   ")
-    page.locator("#question textarea").press("Enter")
-    toast = page.locator("[data-testid=toast-body]").first
-    expect(toast).to_contain_text("the question is empty")
-    assert "Traceback" not in toast.inner_text()
-    page.locator("#settings").get_by_role("button").first.click()
-    page.get_by_label("From date").fill("next week")
-    ask_box = page.locator("#question textarea")
-    ask_box.fill("How many Turkish soldiers died?")
-    ask_box.press("Enter")
-    expect(page.locator("[data-testid=toast-body]").filter(has_text="is not a date")).to_be_visible()
-    assert "Traceback" not in server[2].read_text()
+    assert not (server.uploads / "huge.txt").exists() and not (server.corpus / "huge.txt").exists()
+    assert page.locator("[data-testid=toast-body]").count() == 0  # said inline, not in a pop-up

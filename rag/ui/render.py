@@ -22,6 +22,7 @@ import re
 
 from ..html import to_plain
 from ..types import Answer, Citation, Disagreement, Passage
+from .copytext import byline, copy_text, related_articles
 
 MARKER_RE = re.compile(r"[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]")  # leading blanks: the marker hugs its word
 _TOOLTIP_CHARS = 300
@@ -36,16 +37,13 @@ def cite_id(turn: int, n: int) -> str:
     return f"cite-{turn}-{n}"
 
 
-def byline(source: str | None, date: str | None) -> str:
-    """Outlet and date for display, saying so when either is unknown.
-
-    >>> byline(None, "2020-04-05")
-    'source unknown · 2020-04-05'
-    """
-    return f"{source or 'source unknown'} · {date or 'date unknown'}"
+def message(inner: str, copy: str) -> str:
+    """A chat message: its markup, plus ``copy`` (plain text) in a hidden element for the copy
+    button and screen readers (Gradio's sanitiser drops data- attributes, so it cannot go there)."""
+    return f'<div class="msg">{inner}<div class="copy-text" hidden>{esc(copy)}</div></div>'
 
 
-def _br(escaped: str) -> str:
+def line_breaks(escaped: str) -> str:
     """Line breaks of (already escaped) article text, kept visible."""
     return re.sub(r"\n\s*\n+|\n", lambda m: "<br><br>" if m.group(0).count("\n") > 1 else "<br>", escaped.strip())
 
@@ -71,7 +69,8 @@ def tooltip(c: Citation) -> str:
     text = " ".join(c.text.split())
     if len(text) > _TOOLTIP_CHARS:
         text = text[: _TOOLTIP_CHARS - 1] + "…"
-    return f"{c.title} ({byline(c.source, c.date)}): {text}"
+    by = byline(c.source, c.date)
+    return f"{c.title} ({by}): {text}" if by else f"{c.title}: {text}"
 
 
 def _snap(text: str, pos: int, forward: bool) -> int:
@@ -104,13 +103,17 @@ def highlight(text: str, start: int, end: int, *, context: tuple[int, int] | Non
         cs, lead = _snap(text, start - max_context, forward=True), "… "
     if ce - end > max_context:
         ce, trail = _snap(text, end + max_context, forward=False), " …"
+    while cs < start and text[cs].isspace():  # "… " then a line break would leave the ellipsis alone on a line
+        cs += 1
+    while ce > end and text[ce - 1].isspace():
+        ce -= 1
     plain = to_plain if is_html else (lambda s: s)
     before, cited, after = (esc(plain(text[a:b])) for a, b in ((cs, start), (start, end), (end, ce)))
     open_mark = f'<mark class="{esc(mark_class)}">' if mark_class else "<mark>"
-    return _br(f"{lead}{before}{open_mark}{cited}</mark>{after}{trail}")
+    return line_breaks(f"{lead}{before}{open_mark}{cited}</mark>{after}{trail}")
 
 
-def _same(a: str, b: str) -> bool:
+def same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
@@ -128,16 +131,17 @@ def source_card(c: Citation, turn: int, source_text: str | None, context: tuple[
     ok = source_text is not None and 0 <= c.start <= c.end <= len(source_text)
     if ok:
         sliced = source_text[c.start : c.end]
-        ok = _same(to_plain(sliced) if is_html else sliced, c.text)
+        ok = same_text(to_plain(sliced) if is_html else sliced, c.text)
     if ok:
         body = highlight(source_text, c.start, c.end, context=context, is_html=is_html)
     else:
         body = f"<mark>{esc(c.text)}</mark>"
         note = ('<p class="note">The file no longer holds this sentence at the cited place (it was moved or '
                 'edited after indexing); showing the sentence as it was indexed.</p>')
+    by = byline(c.source, c.date)
     return (f'<details class="source" id="{cite_id(turn, c.n)}"{" open" if open_ else ""}>'
             f'<summary><span class="num">[{c.n}]</span> {esc(c.title)}</summary>'
-            f'<div class="meta">{esc(byline(c.source, c.date))} · <code>{esc(c.source_path)}:{c.start}-{c.end}</code>'
+            f'<div class="meta">{esc(by) + " · " if by else ""}<code>{esc(c.source_path)}:{c.start}-{c.end}</code>'
             f'</div><blockquote>{body}</blockquote>{note}</details>')
 
 
@@ -149,15 +153,16 @@ def related_card(p: Passage) -> str:
         body = highlight(p.text, best.start - p.start, best.end - p.start, context=(0, len(p.text)),
                          is_html=is_html, max_context=200, mark_class="near")
     else:
-        body = _br(esc(to_plain(p.text) if is_html else p.text))
-    return (f'<details class="related"><summary>{esc(p.title)}</summary>'
-            f'<div class="meta">{esc(byline(p.source, p.date))}</div><blockquote>{body}</blockquote></details>')
+        body = line_breaks(esc(to_plain(p.text) if is_html else p.text))
+    by = byline(p.source, p.date)
+    meta = f'<div class="meta">{esc(by)}</div>' if by else ""
+    return f'<details class="related"><summary>{esc(p.title)}</summary>{meta}<blockquote>{body}</blockquote></details>'
 
 
 def disagreement_table(d: Disagreement, turn: int) -> str:
     """Sources giving different values for one fact: source, date, figure, citation."""
     rows = "".join(
-        f'<tr><td>{esc(v.source or v.doc_id)}</td><td>{esc(v.date or "date unknown")}</td>'
+        f'<tr><td>{esc(v.source or v.doc_id)}</td><td>{esc(v.date or "—")}</td>'
         f'<td class="figure">{esc(v.value)}</td>'
         f'<td><a class="cite" href="#{cite_id(turn, v.citation)}">[{v.citation}]</a></td></tr>'
         for v in d.versions)
@@ -167,37 +172,55 @@ def disagreement_table(d: Disagreement, turn: int) -> str:
 
 
 def _query_note(answer: Answer, asked: str | None) -> str:
-    """Why a fallback answered (if it did), and the standalone query, shown only when
-    it differs from what was typed."""
+    """Why a fallback answered (if it did), the filters (if any), and the standalone
+    query, shown only when it differs from what was typed."""
     fallback = f'<div class="fallback-note">{esc(answer.note)}</div>' if answer.note else ""
-    if asked is None or not answer.query or _same(answer.query.casefold(), asked.casefold()):
-        return fallback
-    return f'{fallback}<div class="standalone">searched for: “{esc(answer.query)}”</div>'
+    scope = f'<div class="scope-note">{esc(answer.scope)}</div>' if answer.scope else ""
+    if asked is None or not answer.query or answer.clarify or same_text(answer.query.casefold(), asked.casefold()):
+        return fallback + scope
+    return f'{fallback}{scope}<div class="standalone">searched for: “{esc(answer.query)}”</div>'
 
 
 def answer_html(answer: Answer, turn: int, *, asked: str | None = None) -> str:
     """The assistant's chat message for one turn.
 
     An answer shows its text with linked markers and any disagreement table;
-    a refusal gets its own style plus the closest passages, labelled as not
-    containing the answer.
+    a refusal gets its own style plus the closest articles, labelled as not
+    containing the answer, and a way to clear the filters if any were on; a
+    question back (``answer.clarify``) asks whom a pronoun means.
     """
     note = _query_note(answer, asked)
+    copy = copy_text(answer)
+    if answer.clarify:
+        return message(f'{note}<div class="clarify"><div class="clarify-label">Whom do you mean?</div>'
+                       f'<p>{esc(answer.text)}</p></div>', copy)
     if answer.refused:
-        nearest, seen = [], set()
-        for p in answer.passages:  # one line per article, best first
-            if p.doc_id not in seen and len(nearest) < 3:
-                seen.add(p.doc_id)
-                nearest.append(p)
-        related = "".join(f"<li>{esc(p.title)} <span class=\"meta\">({esc(byline(p.source, p.date))})</span></li>"
-                          for p in nearest)
-        related = (f'<div class="related-list">Related passages (they do <strong>not</strong> contain the answer; '
-                   f'see Sources):<ul>{related}</ul></div>') if related else ""
-        return (f'{note}<div class="refusal"><div class="refusal-label">Not found in the articles</div>'
-                f'<p>{esc(answer.text)}</p>{related}</div>')
+        related = "".join(f"<li>{esc(p.title)}{_quiet(byline(p.source, p.date))}</li>"
+                          for p in related_articles(answer.passages))
+        related = (f'<div class="related-list">Related articles (they do <strong>not</strong> contain the answer; '
+                   f'see <a class="open-sources" href="#sources">Sources</a>):<ul>{related}</ul></div>'
+                   ) if related else ""
+        clear = ('<p class="scope-hint">Filters left most articles out of this search. '
+                 '<button type="button" class="clear-filters">Clear filters</button> and ask again to search all '
+                 'articles.</p>') if answer.scope else ""
+        return message(f'{note}<div class="refusal"><div class="refusal-label">Not found in the articles</div>'
+                       f'<p>{esc(answer.text)}</p>{clear}{related}</div>', copy)
     tips = {c.n: tooltip(c) for c in answer.citations}
     tables = "".join(disagreement_table(d, turn) for d in answer.disagreements)
-    return f'{note}<div class="answer"><p>{link_markers(answer.text, tips, turn)}</p>{tables}</div>'
+    return message(f'{note}<div class="answer"><p>{link_markers(answer.text, tips, turn)}</p>{tables}</div>', copy)
+
+
+def _quiet(by: str) -> str:
+    return f' <span class="meta">({esc(by)})</span>' if by else ""
+
+
+def question_html(question: str) -> str:
+    """The user's message: the question as typed, escaped (what it shows is its plain text)."""
+    return esc(question)
+
+
+def failed_html(text: str) -> str:
+    return message(f'<div class="failed" role="alert">{esc(text)}</div>', text)
 
 
 def streaming_html(partial_text: str) -> str:
@@ -212,8 +235,10 @@ def pending_html(n_docs: int) -> str:
 def turn_sources(answer: Answer, turn: int, texts: dict[str, str | None]) -> str:
     """The sources panel section of one answer. ``texts`` maps each
     ``source_path`` to the file's text (None when unreadable)."""
+    if answer.clarify:
+        return '<div class="turn-sources"><p>Nothing was searched: the question needs a name first.</p></div>'
     if answer.refused:
-        cards = "".join(related_card(p) for p in answer.passages)
+        cards = "".join(related_card(p) for p in related_articles(answer.passages))
         return ('<div class="turn-sources refused"><p class="related-label">Related passages: closest to the '
                 'question, but they do <strong>not</strong> contain the answer.</p>'
                 f'{cards or "<p>No passage came close.</p>"}</div>')
@@ -227,31 +252,17 @@ def turn_sources(answer: Answer, turn: int, texts: dict[str, str | None]) -> str
     return f'<div class="turn-sources">{cards or "<p>This answer cites no source.</p>"}</div>'
 
 
+CLOSE = '<button type="button" class="drawer-close" aria-label="Close sources and go back to the answer">×</button>'
+
+
 def sources_panel(sections: list[tuple[str, str]]) -> str:
     """All turns' sources, newest first; earlier ones folded away.
-    ``sections`` is ``[(question, turn_sources_html)]``, oldest first."""
+    ``sections`` is ``[(question, turn_sources_html)]``, oldest first. The close
+    button shows only where the panel is a drawer over the chat (phones)."""
     if not sections:
-        return '<div class="sources-empty">Sources of the answer appear here. Click a [n] marker to open one.</div>'
+        return (f'<div class="sources-empty">{CLOSE}Sources of the answer appear here. Click a [n] marker to open '
+                'one.</div>')
     *earlier, (question, latest) = sections
     folded = "".join(f'<details class="earlier"><summary>Earlier: {esc(q)}</summary>{s}</details>'
                      for q, s in reversed(earlier))
-    return f'<div class="sources"><h4>Sources for: {esc(question)}</h4>{latest}{folded}</div>'
-
-
-def documents_table(docs) -> str:
-    """The indexed documents (objects with id, title, source, date, n_chunks)."""
-    rows = "".join(f"<tr><td>{esc(d.title)}</td><td>{esc(d.source or 'unknown')}</td>"
-                   f"<td>{esc(d.date or 'unknown')}</td><td class=\"num\">{int(d.n_chunks)}</td>"
-                   f"<td><code>{esc(d.id)}</code></td></tr>" for d in docs)
-    return (f'<table class="documents"><caption>{len(docs)} indexed document{"s" if len(docs) != 1 else ""}'
-            f'</caption><thead><tr><th>Title</th><th>Source</th><th>Date</th><th>Chunks</th><th>Id</th></tr>'
-            f'</thead><tbody>{rows}</tbody></table>')
-
-
-def reader_html(title: str, source: str | None, date: str | None, paragraphs: list[str]) -> str:
-    """The cleaned article, one ``<p>`` per block, every character escaped."""
-    if paragraphs and _same(paragraphs[0].lstrip("# "), title):
-        paragraphs = paragraphs[1:]  # the headline is already the heading
-    body = "".join(f"<p>{_br(esc(p))}</p>" for p in paragraphs if p.strip())
-    return (f'<article class="reader"><h3>{esc(title)}</h3><div class="meta">{esc(byline(source, date))}</div>'
-            f'{body}</article>')
+    return f'<div class="sources">{CLOSE}<h4>Sources for: {esc(question)}</h4>{latest}{folded}</div>'

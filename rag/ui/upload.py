@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import CorpusError
+from ..index import Step
 from ..ingest import parse_document
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html")
@@ -185,16 +186,21 @@ class Uploader:
         tmp.write_bytes(data)
         os.replace(tmp, path)
 
-    def add(self, files: Iterable[str | Path | tuple[str | Path, str]], refresh: Callable[[], object]) -> AddResult:
+    def add(self, files: Iterable[str | Path | tuple[str | Path, str]], refresh: Callable[[], object],
+            report: Callable[[Step], None] | None = None) -> AddResult:
         """Save every acceptable file, then ``refresh()`` the index once.
 
         ``files`` are paths or ``(path, original_name)`` pairs. Refused files
         are reported in ``problems``; the others are indexed together. If
         ``refresh`` raises, the saved files are removed and the error re-raised.
+        ``report`` receives a "checking" :class:`~rag.index.Step` per file.
         """
         result = AddResult()
-        for item in files:
+        files = list(files)
+        for i, item in enumerate(files):
             src, original = item if isinstance(item, tuple) else (item, None)
+            if report:
+                report(Step("checking", i, len(files), original or Path(src).name))
             try:
                 result.added.append(self.save(src, original))
             except UploadError as exc:
