@@ -3,7 +3,7 @@
 Rows carry the document id (``data-doc``) so a click opens the article in the
 reader; uploaded articles get a Remove button (the page asks to confirm).
 The table sits in a box that scrolls sideways on a narrow screen instead of
-widening the page. Every article string is escaped (:func:`render.esc`).
+widening the page. Every article string is escaped (:func:`~rag.ui.highlight.esc`).
 
 Example:
     >>> class D: id, title, source, date, n_chunks = "a", "Bridge vote", None, "2024-03-12", 2
@@ -13,7 +13,8 @@ Example:
 from __future__ import annotations
 
 
-from .render import byline, esc, line_breaks, same_text
+from .copytext import byline
+from .highlight import esc, line_breaks, same_text
 
 
 def documents_table(docs, removable: set[str] = frozenset()) -> str:

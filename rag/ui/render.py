@@ -1,15 +1,16 @@
-"""HTML for the web chat: answers with citation links, source cards, refusals,
-disagreement tables, the documents list and the article reader.
+"""HTML for the chat: answers with citation links, source cards, refusals,
+questions back, disagreement tables and the sources panel.
 
 Every string that comes from an article or from the user goes through
-:func:`esc` (``html.escape`` with quotes) before it touches markup. This is
-not optional politeness: ``gr.HTML`` renders its value unsanitised, so an
-article holding ``<img src=x onerror=...>`` would run if it slipped through.
+:func:`~rag.ui.highlight.esc` before it touches markup (see :mod:`rag.ui.highlight`).
+Each chat message also carries its plain text (:mod:`rag.ui.copytext`) for the
+copy button and screen readers.
 
 Links: marker ``[n]`` of answer ``turn`` points at ``#cite-<turn>-<n>``, the id
-of that source's ``<details>`` card in the sources panel; the page script in
-:mod:`rag.ui.app` opens the card on click. The marker's ``title`` attribute
-holds the cited sentence, so hovering shows it even without the script.
+of that source's ``<details>`` card in the sources panel; the page script
+(``static/cite.js``) opens the card on click, in a drawer on a phone. The
+marker's ``title`` attribute holds the cited sentence, so hovering shows it
+even without the script.
 
 Example:
     >>> link_markers("33 died [1].", {1: "Title: 33 died."}, turn=2)
@@ -17,20 +18,15 @@ Example:
 """
 from __future__ import annotations
 
-import html
 import re
 
 from ..html import to_plain
 from ..types import Answer, Citation, Disagreement, Passage
 from .copytext import byline, copy_text, related_articles
+from .highlight import esc, highlight, line_breaks, same_text
 
 MARKER_RE = re.compile(r"[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]")  # leading blanks: the marker hugs its word
 _TOOLTIP_CHARS = 300
-
-
-def esc(text) -> str:
-    """``html.escape`` with quotes, for text and attribute values alike."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def cite_id(turn: int, n: int) -> str:
@@ -41,11 +37,6 @@ def message(inner: str, copy: str) -> str:
     """A chat message: its markup, plus ``copy`` (plain text) in a hidden element for the copy
     button and screen readers (Gradio's sanitiser drops data- attributes, so it cannot go there)."""
     return f'<div class="msg">{inner}<div class="copy-text" hidden>{esc(copy)}</div></div>'
-
-
-def line_breaks(escaped: str) -> str:
-    """Line breaks of (already escaped) article text, kept visible."""
-    return re.sub(r"\n\s*\n+|\n", lambda m: "<br><br>" if m.group(0).count("\n") > 1 else "<br>", escaped.strip())
 
 
 def link_markers(text: str, tooltips: dict[int, str], turn: int) -> str:
@@ -71,50 +62,6 @@ def tooltip(c: Citation) -> str:
         text = text[: _TOOLTIP_CHARS - 1] + "…"
     by = byline(c.source, c.date)
     return f"{c.title} ({by}): {text}" if by else f"{c.title}: {text}"
-
-
-def _snap(text: str, pos: int, forward: bool) -> int:
-    """Move ``pos`` to the nearest whitespace so context never cuts a word."""
-    if forward:
-        m = re.search(r"\s", text[pos:])
-        return pos + m.end() if m else pos
-    cut = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos))
-    return cut if cut > 0 else pos
-
-
-def highlight(text: str, start: int, end: int, *, context: tuple[int, int] | None = None, is_html: bool = False,
-              max_context: int = 350, mark_class: str | None = None) -> str:
-    """Escaped passage around ``text[start:end]`` with that slice in ``<mark>``.
-
-    ``context`` is the passage span (default: the cited slice alone), trimmed
-    to ``max_context`` characters each side at word boundaries. ``is_html``
-    strips tags and entities from an HTML source before escaping;
-    ``mark_class`` styles the mark (e.g. "near" for a related, non-answer).
-
-    >>> highlight("Before. 33 soldiers died. After.", 8, 25, context=(0, 32))
-    'Before. <mark>33 soldiers died.</mark> After.'
-    """
-    if not 0 <= start <= end <= len(text):
-        raise ValueError(f"highlight span {start}:{end} is outside the text (length {len(text)}).")
-    cs, ce = context or (start, end)
-    cs, ce = max(0, min(cs, start)), min(len(text), max(ce, end))
-    lead = trail = ""
-    if start - cs > max_context:
-        cs, lead = _snap(text, start - max_context, forward=True), "… "
-    if ce - end > max_context:
-        ce, trail = _snap(text, end + max_context, forward=False), " …"
-    while cs < start and text[cs].isspace():  # "… " then a line break would leave the ellipsis alone on a line
-        cs += 1
-    while ce > end and text[ce - 1].isspace():
-        ce -= 1
-    plain = to_plain if is_html else (lambda s: s)
-    before, cited, after = (esc(plain(text[a:b])) for a, b in ((cs, start), (start, end), (end, ce)))
-    open_mark = f'<mark class="{esc(mark_class)}">' if mark_class else "<mark>"
-    return line_breaks(f"{lead}{before}{open_mark}{cited}</mark>{after}{trail}")
-
-
-def same_text(a: str, b: str) -> bool:
-    return " ".join(a.split()) == " ".join(b.split())
 
 
 def source_card(c: Citation, turn: int, source_text: str | None, context: tuple[int, int] | None = None,
