@@ -161,7 +161,7 @@ def test_bad_input_is_a_clear_error_or_a_refusal(assistant):
 def test_answer_json_has_exactly_the_answer_fields(assistant):
     d = json.loads(json.dumps(assistant.ask("Who is NATO's secretary-general?").to_dict()))
     assert set(d) == {"text", "short_answer", "refused", "citations", "query", "passages", "disagreements",
-                      "answered_by", "note"}
+                      "answered_by", "note", "scope", "clarify"}
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "source", "date", "source_path", "text", "start", "end"}
     assert set(d["passages"][0]) == {"doc_id", "chunk_id", "text", "start", "end", "score"}
 
