@@ -45,7 +45,7 @@ from .qtype import AnswerType, detect, looks_english
 from .reader import Pick, usable
 from .rewrite import LLMRewriter
 from .rules import RuleAnswerer
-from .scope import scope_note
+from .scope import scope_of
 from .terms import WordSimilarity, question_terms
 from .verify import bad_markers, unsupported
 
@@ -159,13 +159,7 @@ class Assistant:
         ``on_token`` receives the model's text as it is generated (streaming)."""
         answer, trace = self._ask_traced(question, history, k=k, doc_ids=doc_ids, date_from=date_from,
                                          date_to=date_to, on_token=on_token)
-        retriever = self.retriever
-        chosen = retriever.in_scope(doc_ids)
-        undated = sum(1 for d in retriever.index.docs if d.id in chosen and d.date is None)
-        scope = scope_note(in_scope=len(retriever.in_scope(doc_ids, date_from, date_to)),
-                           total=len(retriever.index.docs), undated=undated, doc_ids=doc_ids, date_from=date_from,
-                           date_to=date_to)
-        return replace(answer, scope=scope), trace
+        return replace(answer, scope=scope_of(self.retriever, doc_ids, date_from, date_to)), trace
 
     def _ask_traced(self, question: str, history, *, k, doc_ids, date_from, date_to, on_token):
         query = clean_query(self._standalone(clean_query(question), history))

@@ -32,3 +32,12 @@ def scope_note(*, in_scope: int, total: int, undated: int = 0, doc_ids=None, dat
         return None
     dropped = f" ({_plural(undated, 'undated article')} left out)" if undated and (date_from or date_to) else ""
     return f"Searched {in_scope} of {_plural(total, 'article')}: {', '.join(parts)}{dropped}."
+
+
+def scope_of(retriever, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
+    """:func:`scope_note` for a search of ``retriever`` with these filters."""
+    docs = retriever.index.docs
+    chosen = set(retriever.in_scope(doc_ids))
+    return scope_note(in_scope=len(retriever.in_scope(doc_ids, date_from, date_to)), total=len(docs),
+                      undated=sum(1 for d in docs if d.id in chosen and d.date is None), doc_ids=doc_ids,
+                      date_from=date_from, date_to=date_to)

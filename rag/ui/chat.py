@@ -21,7 +21,7 @@ from datetime import date
 
 import gradio as gr
 
-from ..answer.scope import scope_note
+from ..answer.scope import scope_of
 from ..errors import RagError
 from ..html import to_plain
 from ..query import clean_query
@@ -56,11 +56,8 @@ class ChatTab:
 
     def scope(self, doc_ids, date_from: str | None, date_to: str | None) -> str | None:
         retriever = self.assistant.retriever
-        known = [d for d in (doc_ids or []) if d in retriever.index.doc_by_id] or None
-        chosen = set(retriever.in_scope(known))
-        return scope_note(in_scope=len(retriever.in_scope(known, date_from, date_to)),
-                          total=len(retriever.index.docs), doc_ids=known, date_from=date_from, date_to=date_to,
-                          undated=sum(1 for d in retriever.index.docs if d.id in chosen and d.date is None))
+        known = [d for d in (doc_ids or []) if d in retriever.index.doc_by_id] or None  # one removed meanwhile
+        return scope_of(retriever, known, date_from, date_to)
 
     def filters(self, doc_ids, date_from, date_to):
         """The filter bar and its Clear button, as the fields stand now (a date still being
