@@ -9,9 +9,9 @@ that folder too (``--uploads-dir`` picks another), so the chat and ``rag ask``
 see the same articles.
 
 Example:
-    >>> import os; os.environ["RAG_DATA_DIR"] = "/data/rag"
-    >>> str(uploads_dir("/home/me/news")).startswith("/data/rag/uploads/news-")
-    True
+    >>> folder = uploads_dir("/home/me/news")
+    >>> folder.parent == data_home() / "uploads", folder.name.startswith("news-")
+    (True, True)
 """
 from __future__ import annotations
 
