@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .errors import RagError
+from .meta import printable
 
 EXIT_USER_ERROR = 2
 
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args, rebuild: bool = False, progress: bool = False):
+def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True):
     from .embed import SentenceTransformerEmbedder
     from .engine import open_index
 
@@ -116,17 +117,23 @@ def _open(args, rebuild: bool = False, progress: bool = False):
     embedder = SentenceTransformerEmbedder(args.model)
     index, status = open_index(corpus, embedder=embedder, index_dir=args.index_dir, rebuild=rebuild,
                                progress=progress, uploads_dir=uploads_for(args, corpus))
-    for warning in index.stats.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    if warn:
+        for warning in index.stats.warnings:
+            print(f"warning: {printable(warning)}", file=sys.stderr)
     return index, embedder, status, corpus
 
 
 def cmd_index(args) -> int:
     t0 = time.perf_counter()
-    index, _, status, corpus = _open(args, rebuild=args.rebuild, progress=True)
+    index, _, status, corpus = _open(args, rebuild=args.rebuild, progress=True, warn=False)
     s = index.stats
     print(f"{status} index of {corpus}: {s.documents} documents, {s.chunks} chunks, {s.sentences} sentences; "
           f"embedded {s.embedded} texts in {time.perf_counter() - t0:.1f}s")
+    if s.warnings:  # last, so a long build does not scroll them away
+        skipped = sum(": skipped," in w for w in s.warnings)
+        print(f"{skipped} file(s) skipped, {len(s.warnings) - skipped} other warning(s):", file=sys.stderr)
+        for warning in s.warnings:
+            print(f"  - {printable(warning)}", file=sys.stderr)
     return 0
 
 
@@ -146,7 +153,7 @@ def cmd_search(args) -> int:
     for rank, p in enumerate(passages, 1):
         best = p.sentences[0].text if p.sentences else p.text
         print(f"{rank}. [{p.score:.3f}] {p.title} ({p.source or 'source unknown'}, {p.date or 'date unknown'})")
-        print(f"   {p.source_path}:{p.start}-{p.end}")
+        print(f"   {printable(p.source_path)}:{p.start}-{p.end}")
         print(f"   > {best}")
     return 0
 
@@ -159,9 +166,14 @@ def cmd_docs(args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
-        print(f"{r['id']}\t{r['date'] or 'unknown date'}\t{r['source'] or 'unknown source'}\t{r['chunks']} chunks\t"
-              f"{r['title']}")
+        print(printable_row([r["id"], r["date"] or "unknown date", r["source"] or "unknown source",
+                             f"{r['chunks']} chunks", r["title"]]))
     return 0
+
+
+def printable_row(fields: list[str]) -> str:
+    """One tab-separated line, whatever the fields hold (a file name may hold a newline)."""
+    return "\t".join(printable(str(f)) for f in fields)
 
 
 def _lazy(module: str, func: str):
@@ -186,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except ValueError as exc:  # argument validation in the library (k, dates, doc ids)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted; the previous index is intact", file=sys.stderr)

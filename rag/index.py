@@ -13,6 +13,7 @@ Shapes::
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .types import Chunk, Document, Sentence
 from .vectors import VectorIndex
 
 FORMAT_VERSION = 1
+log = logging.getLogger("rag.index")
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class Index:
         chunker = chunker or Chunker()
         old_docs = previous.doc_by_id if previous else {}
         old_vec = previous._vectors_by_id() if previous else {}
-        docs, chunks, reused = [], [], 0
+        docs, chunks, reused, warnings = [], [], 0, list(corpus.warnings)
         digests = [doc_hash(doc) for doc in corpus.documents]
         changed = [d.id for d, h in zip(corpus.documents, digests) if getattr(old_docs.get(d.id), "sha256", None) != h]
         position = {doc_id: i for i, doc_id in enumerate(changed)}
@@ -142,7 +144,13 @@ class Index:
             else:
                 if report:
                     report(Step("parsing", position[doc.id], len(changed), Path(doc.path).name))
-                doc_chunks = chunker.run(doc)
+                try:
+                    doc_chunks = chunker.run(doc)
+                except Exception as exc:  # noqa: BLE001 - one article never stops the others
+                    log.exception("cannot chunk %s", doc.path)
+                    warnings.append(f"{doc.path}: skipped, it could not be split into sentences "
+                                    f"({type(exc).__name__}: {str(exc)[:200]}).")
+                    continue
             chunks.extend(doc_chunks)
             docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
         paths = {d.id: d.path for d in docs}
@@ -160,7 +168,7 @@ class Index:
                     sentences=sentences, sentence_vectors=stack([s.id for s in sentences]),
                     model=embedder.name, chunking=chunker.settings())
         index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
-                                 time.perf_counter() - t0, list(corpus.warnings))
+                                 time.perf_counter() - t0, warnings)
         return index
 
     @staticmethod

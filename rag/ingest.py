@@ -1,32 +1,36 @@
 """Read a folder of articles into :class:`Document` records.
 
-Files are decoded exactly as ``open(path, encoding="utf-8").read()`` would
-(universal newlines), so offsets into ``Document.text`` are offsets into what
-a reader of the file sees. Bad files never stop ingestion: they are skipped
-or repaired and reported in :attr:`Corpus.warnings`, naming the file and the fix.
+Files are found and decoded by :mod:`rag.files` (symbolic links are never
+followed; UTF-8, or UTF-16/32 with a byte-order mark; universal newlines), so
+offsets into ``Document.text`` are offsets into the file's text as decoded
+there: for a UTF-8 file without a byte-order mark, exactly what
+``open(path, encoding="utf-8").read()`` returns. Bad files never stop
+ingestion: whatever one file holds, the others are read, and every file
+skipped or repaired is reported in :attr:`Corpus.warnings`, naming the file
+and the fix.
 
-Decisions, stated once:
-- binary files (a NUL byte in the first 8 KB) and empty files are skipped;
-- non-UTF-8 text is decoded with U+FFFD replacement characters (one per bad
-  byte sequence), so it stays searchable; offsets then refer to
-  ``open(path, encoding="utf-8", errors="replace").read()``.
+Example:
+    >>> corpus = Corpus.from_dir("seeds")                         # doctest: +SKIP
+    >>> [d.id for d in corpus.documents][:1], corpus.warnings     # doctest: +SKIP
+    (['erdogan-putin-agree-to-meet'], [])
 """
 from __future__ import annotations
 
-import json
+import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clean import article_lines, is_furniture, sections
 from .docmeta import read_meta
-from .html import html_blocks, to_plain
-from .meta import display_path, parse_date
-from .types import Document, Span
 from .errors import CorpusError
+from .files import Unreadable, decode, list_articles, read_bytes
+from .html import html_blocks, to_plain
+from .meta import display_path, parse_date, printable
+from .sidecar import SIDECAR, load_sidecar
+from .types import Document
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
-SIDECAR = "metadata.json"
-MAX_BYTES = 20_000_000
+log = logging.getLogger("rag.ingest")
 
 
 @dataclass
@@ -49,36 +53,16 @@ class Corpus:
 
 
 def read_text(path: Path) -> tuple[str | None, str | None]:
-    """Decode one file. Returns ``(text, warning)``; text is None when skipped."""
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
-        return None, f"{path}: skipped, {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; split the file."
-    if b"\x00" in data[:8192]:
-        return None, f"{path}: skipped, looks binary (NUL bytes); save the article as UTF-8 text, Markdown or HTML."
+    """Decode one file. Returns ``(text, warning)``; text is None when skipped
+    (the warning then says why). A symbolic link is never read."""
+    shown = printable(str(path))
     try:
-        with open(path, encoding="utf-8", newline=None) as f:
-            text, warning = f.read(), None
-    except UnicodeDecodeError as exc:
-        with open(path, encoding="utf-8", errors="replace", newline=None) as f:
-            text = f.read()
-        warning = (f"{path}: not valid UTF-8 (byte {exc.start}); decoded with U+FFFD replacement "
-                   "characters. Re-save it as UTF-8 for exact text.")
+        text, warning = decode(read_bytes(path))
+    except Unreadable as exc:
+        return None, f"{shown}: skipped, {exc}"
     if not text.strip():
-        return None, f"{path}: skipped, the file is empty."
-    return text, warning
-
-
-def _load_sidecar(root: Path) -> tuple[dict, str | None]:
-    path = root / SIDECAR
-    if not path.exists():
-        return {}, None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("top level must be an object mapping file names to metadata")
-        return data, None
-    except (ValueError, UnicodeDecodeError) as exc:
-        return {}, f"{path}: ignored, not valid JSON metadata ({exc}); fix or delete it."
+        return None, f"{shown}: skipped, the file is empty."
+    return text, f"{shown}: {warning}" if warning else None
 
 
 def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None) -> Document | None:
@@ -113,49 +97,69 @@ def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None)
                     blocks=tuple(kept), sections=tuple(groups), source=source, date=date)
 
 
-def _article_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+def _listing(root: Path, warnings: list[str]) -> list[Path]:
+    """The article files under ``root``; the links skipped are added to ``warnings``."""
+    try:
+        listing = list_articles(root)
+    except OSError as exc:
+        raise CorpusError(f"cannot list the articles folder {str(root)!r} ({exc.strerror}); check its "
+                          "permissions.") from None
+    warnings += listing.skipped
+    return listing.files
 
 
 def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str], taken: set[str] = frozenset(),
                 prefix: str = "") -> list[Document]:
-    """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``."""
-    stems = [p.relative_to(root).with_suffix("").as_posix() for p in files]
+    """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``.
+    Whatever one file holds, the others are read; each one skipped is named in ``warnings``."""
+    rels = [p.relative_to(root).as_posix() for p in files]
+    stems = [rel.rsplit(".", 1)[0] for rel in rels]
+    uses = Counter(stems)
     docs = []
-    for path, stem in zip(files, stems):
-        rel = path.relative_to(root).as_posix()
-        doc_id = stem if stems.count(stem) == 1 else rel  # a.txt + a.md: keep both, ids by full name
+    for path, rel, stem in zip(files, rels, stems):
+        doc_id = stem if uses[stem] == 1 else rel  # a.txt + a.md: keep both, ids by full name
         doc_id = prefix + doc_id if doc_id in taken else doc_id
         text, warning = read_text(path)
         if warning:
             warnings.append(warning)
         if text is None:
             continue
-        doc = parse_document(doc_id, path, text, sidecar.get(rel))
+        try:
+            doc = parse_document(doc_id, path, text, sidecar.get(rel))
+        except Exception as exc:  # noqa: BLE001 - whatever one file holds, the others are read
+            log.exception("cannot parse %s", printable(str(path)))
+            warnings.append(f"{printable(str(path))}: skipped, it could not be parsed ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}). Save it as plain text; report the file if it is a valid article.")
+            continue
         if doc is None:
-            warnings.append(f"{path}: skipped, no article text left after removing page furniture.")
+            warnings.append(f"{printable(str(path))}: skipped, no article text left after removing page "
+                            "furniture.")
             continue
         docs.append(doc)
     return docs
 
 
 def read_folder(root: str | Path, uploads: str | Path | None = None) -> Corpus:
-    """Ingest every .txt/.md/.html file under ``root`` (hidden folders skipped), then
-    those under ``uploads`` (the user's added articles, kept outside ``root``) if it exists."""
+    """Ingest every .txt/.md/.html file under ``root`` (hidden files and folders and
+    symbolic links skipped), then those under ``uploads`` (the user's added articles,
+    kept outside ``root``) if it exists. One bad file never stops the others."""
     root = Path(root)
     if not root.exists():
         raise CorpusError(f"articles folder {str(root)!r} does not exist; pass a folder of .txt, .md or .html files.")
     if not root.is_dir():
         raise CorpusError(f"{str(root)!r} is a file, not a folder; pass the folder that holds the articles.")
-    sidecar, warning = _load_sidecar(root)
-    warnings = [warning] if warning else []
-    files = _article_files(root)
+    sidecar, warnings = load_sidecar(root)
+    files = _listing(root, warnings)
     if not files:
-        raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder.")
+        detail = (" " + " ".join(warnings)) if warnings else ""
+        raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder."
+                          + detail)
+    rels = {p.relative_to(root).as_posix() for p in files}
+    warnings += [f"{printable(str(root / SIDECAR))}: entry {name!r} names no article file in the folder; fix "
+                 "the name or remove the entry." for name in sidecar if name not in rels]
     docs = _read_files(root, files, sidecar, warnings)
     if uploads is not None and Path(uploads).is_dir():
-        docs += _read_files(Path(uploads), _article_files(Path(uploads)), {}, warnings,
+        docs += _read_files(Path(uploads), _listing(Path(uploads), warnings), {}, warnings,
                             taken={d.id for d in docs}, prefix="uploads/")
     if not docs:
         raise CorpusError(f"no readable article in {str(root)!r}: " + " ".join(warnings))

