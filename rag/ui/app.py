@@ -200,6 +200,9 @@ def check_port(host: str, port: int) -> None:
     if not 0 < port < 65536:
         raise ValueError(f"--port must be between 1 and 65535; got {port}.")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the server itself binds (uvicorn sets SO_REUSEADDR): connections of a crashed
+        # server waiting out TIME_WAIT must not block a restart; a live listener still does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -229,7 +232,11 @@ def run(args) -> int:
     if assistant.note:
         print(f"warning: {assistant.note}", flush=True)
     demo = build_app(assistant, corpus, uploads_dir=uploads)
-    launch(demo, host=args.host, port=args.port, block=False)
+    try:
+        launch(demo, host=args.host, port=args.port, block=False)
+    except OSError as exc:  # taken between the check and the launch
+        raise RagError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or 'taken'}); pass another "
+                       "--port.") from None
     print(f"Ready in {seconds:.1f} s: open http://{args.host}:{args.port} in a browser (Ctrl+C stops it).",
           flush=True)
     try:

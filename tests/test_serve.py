@@ -1,0 +1,61 @@
+"""`rag serve` as a process: restart on its port right after a crash."""
+from __future__ import annotations
+
+import http.client
+import shutil
+import signal
+import socket
+
+import pytest
+
+from conftest import SEEDS
+from rag.errors import RagError
+from rag.ui.app import check_port
+from serving import call, free_port, start, stop
+
+
+def test_port_check_passes_while_a_closed_connection_waits_out_time_wait():
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    conn, _ = server.accept()
+    conn.close()  # the server's end closes first, so it is the one left in TIME_WAIT
+    server.close()
+    client.recv(1)
+    client.close()
+    check_port("127.0.0.1", port)  # raised "Address already in use" before
+
+
+def test_port_check_still_refuses_a_port_someone_listens_on():
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        with pytest.raises(RagError, match="cannot listen on 127.0.0.1:.*pass another --port"):
+            check_port("127.0.0.1", other.getsockname()[1])
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_serve_restarts_on_its_port_right_after_being_killed(tmp_path):
+    corpus = tmp_path / "seeds"
+    shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
+    port, log = free_port(), tmp_path / "serve.log"
+    first = start(corpus, port, log)
+    try:
+        held = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # a browser's open keep-alive connection
+        held.request("GET", "/config")
+        assert held.getresponse().read()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        stop(first)
+    second = start(corpus, port, log, wait=120)  # at once: no 40-60 s wait for the old connection to expire
+    try:
+        out = call(port, "ask", "How many Turkish soldiers died?", [], 5, [], "", "")
+        assert "33" in str(out[0])
+    finally:
+        stop(second)
+        held.close()
