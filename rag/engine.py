@@ -3,17 +3,24 @@
 This is the one place that decides what happens on disk:
 
 - no index yet, or ``rebuild=True``      -> build everything and save;
+- index of an older format                -> build everything and save, with a warning;
 - index built with another model/chunking -> refuse (``IndexMismatchError``);
+- a damaged index                         -> refuse (``IndexStoreError`` naming the file);
 - articles added, changed or removed      -> incremental update and save;
 - otherwise                               -> load as is.
+
+Where the index must be written, the folder is checked first, so a bad
+``--index-dir`` fails in a second, not after a full build.
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 from .chunk import Chunker
 from .embed import Embedder
+from .errors import IndexFormatError, IndexStoreError
 from .index import Index, Step, corpus_hash, doc_hash
 from .ingest import Corpus
 from .persist import check_compatible, load, read_manifest, save
@@ -37,17 +44,37 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     receives each :class:`~rag.index.Step` of a build (per-file progress)."""
     chunker = chunker or Chunker()
     index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStoreError(f"--index-dir {str(index_dir)!r} is a file, not a folder; pass a folder (it is "
+                              "created if missing).")
     corpus = Corpus.from_dir(corpus_dir, uploads_dir)
-    previous = None
-    if not rebuild and live_generation(index_dir) is not None:
-        manifest = read_manifest(index_dir)
-        check_compatible(manifest, model=embedder.name, chunking=chunker.settings(), index_dir=index_dir)
-        if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
-            index = load(index_dir)
-            index.stats.warnings = list(corpus.warnings)
-            return index, "loaded"
-        previous = load(index_dir)
+    previous, notes = None, []
+    try:
+        if not rebuild and live_generation(index_dir) is not None:
+            manifest = read_manifest(index_dir)
+            check_compatible(manifest, model=embedder.name, chunking=chunker.settings(), index_dir=index_dir)
+            if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
+                index = load(index_dir)
+                index.stats.warnings = list(corpus.warnings)
+                return index, "loaded"
+            previous = load(index_dir)
+    except IndexFormatError:  # derived data in an old layout: rebuilding loses nothing
+        notes.append(f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
+    writable(index_dir)
     index = Index.build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
                         vector_kind=vector_kind, report=report)
+    index.stats.warnings += notes
     save(index, index_dir)
     return index, "updated" if previous is not None else "built"
+
+
+def writable(index_dir: Path) -> None:
+    """Fail now, naming the folder, if the index cannot be written there."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=index_dir, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        where = exc.filename or index_dir
+        raise IndexStoreError(f"cannot write the index at {str(index_dir)!r} ({exc.strerror} at {str(where)!r}); "
+                              "pass --index-dir with a writable folder.") from None

@@ -18,6 +18,11 @@ class IndexMismatchError(IndexStoreError):
     """The index was built with another model, dimension or chunking."""
 
 
+class IndexFormatError(IndexMismatchError):
+    """The index was written by an older version of this program; rebuilding it
+    loses nothing (it is derived from the articles), so opening it does that."""
+
+
 class ModelError(RagError):
     """The embedding model cannot be loaded."""
 

@@ -29,7 +29,7 @@ from .lexical import Lexical
 from .types import Chunk, Document, Sentence
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every file checksummed (rag.store), model identity by content
 log = logging.getLogger("rag.index")
 
 

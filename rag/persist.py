@@ -1,9 +1,11 @@
 """Save and load an :class:`~rag.index.Index` as a crash-safe generation.
 
-``load`` checks the manifest before trusting anything: the format version,
-then (when the caller says what it expects) the model, dimension and
-chunking. A mismatch is refused with the command that fixes it; a corrupt
-file is reported as corrupt, never as a Python traceback.
+``load`` trusts nothing: the store checks every file against its checksum,
+then the manifest's format version is checked, then (when the caller says
+what it expects) the model, dimension and chunking. A mismatch is refused
+with the command that fixes it; a damaged file is named, never reported
+as a Python traceback. An index of an older format raises
+:class:`~rag.errors.IndexFormatError` (the engine rebuilds it).
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from .errors import IndexMismatchError, IndexStoreError
+from .errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from .index import FORMAT_VERSION, DocRecord, Index
-from .store import read_generation, write_generation
+from .store import FIX, read_generation, write_generation
 from .types import Chunk, Sentence
 from .vectors import VectorIndex
 
@@ -56,7 +58,7 @@ def read_manifest(index_dir) -> dict:
 
 
 def _corrupt(index_dir, what: str) -> IndexStoreError:
-    return IndexStoreError(f"index at {str(index_dir)!r} is corrupt ({what}); rebuild it with `rag index --rebuild`.")
+    return IndexStoreError(f"index at {str(index_dir)!r} is corrupt: {what}; {FIX}.")
 
 
 def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict:
@@ -67,11 +69,16 @@ def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict
         manifest = json.loads(files["manifest.json"])
     except ValueError:
         raise _corrupt(index_dir, "manifest.json is not valid JSON") from None
-    if manifest.get("format") != "rag-index" or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != "rag-index":
+        raise _corrupt(index_dir, "manifest.json is not a rag index manifest")
+    version = manifest.get("format_version")
+    if isinstance(version, int) and version < FORMAT_VERSION:
+        raise IndexFormatError(f"index at {str(index_dir)!r} has format version {version}, older than this "
+                               f"program's {FORMAT_VERSION}; {FIX}.")
+    if version != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"index at {str(index_dir)!r} has format {manifest.get('format')!r} version "
-            f"{manifest.get('format_version')!r}; this program reads version {FORMAT_VERSION}. "
-            "Rebuild it with `rag index --rebuild`.")
+            f"index at {str(index_dir)!r} has format version {version!r}, which this program (version "
+            f"{FORMAT_VERSION}) cannot read: it was written by a newer rag. Upgrade rag, or {FIX}.")
     return manifest
 
 
@@ -87,25 +94,29 @@ def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir) -
             "Pass the same settings or rebuild with `rag index --rebuild`.")
 
 
+def _parse(index_dir, files: dict, name: str, parse):
+    """``parse`` the bytes of one file; any failure names the file."""
+    try:
+        return parse(files[name])
+    except (ValueError, KeyError, TypeError, IndexError, EOFError, OSError, RecursionError) as exc:
+        raise _corrupt(index_dir, f"{name} cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
 def load(index_dir) -> Index:
     """Load the live generation, validating every file."""
     files = read_generation(index_dir)
     manifest = _manifest(files, index_dir)
-    try:
-        docs = [DocRecord(**d) for d in json.loads(files["documents.json"])]
-        chunks = [_chunk_from_dict(d) for d in json.loads(files["chunks.json"])]
-        sentence_vectors = np.load(io.BytesIO(files["sentences.npy"]), allow_pickle=False)
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        raise _corrupt(index_dir, f"{type(exc).__name__}: {exc}") from None
-    try:
-        vectors = VectorIndex.from_bytes(files["vectors.bin"])
-    except ValueError as exc:
-        raise _corrupt(index_dir, f"vectors.bin: {exc}") from None
+    docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
+    chunks = _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
+    sentence_vectors = _parse(index_dir, files, "sentences.npy", lambda b: np.load(io.BytesIO(b), allow_pickle=False))
+    vectors = _parse(index_dir, files, "vectors.bin", VectorIndex.from_bytes)
     sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
-    if len(vectors) != len(chunks) or len(sentence_vectors) != len(sentences):
-        raise _corrupt(index_dir, f"{len(chunks)} chunks but {len(vectors)} vectors")
-    if sentence_vectors.ndim != 2 or (len(sentences) and sentence_vectors.shape[1] != manifest["dim"]):
-        raise _corrupt(index_dir, f"sentence vectors have shape {sentence_vectors.shape}")
+    if len(vectors) != len(chunks):
+        raise _corrupt(index_dir, f"chunks.json has {len(chunks)} chunks but vectors.bin {len(vectors)} vectors")
+    if sentence_vectors.ndim != 2 or len(sentence_vectors) != len(sentences) or (
+            len(sentences) and sentence_vectors.shape[1] != manifest["dim"]):
+        raise _corrupt(index_dir, f"sentences.npy has shape {sentence_vectors.shape} for {len(sentences)} sentences "
+                                  f"of dimension {manifest['dim']}")
     return Index(docs=docs, chunks=chunks, chunk_vectors=vectors, sentences=sentences,
                  sentence_vectors=sentence_vectors.astype(np.float32), model=manifest["model"],
                  chunking=manifest["chunking"])

@@ -65,20 +65,26 @@ def test_missing_and_empty_folders(tmp_path, capsys):
     assert code == 2 and "no .txt, .md or .html files" in err
 
 
-def test_corrupt_index_is_reported_and_rebuild_fixes_it(built, capsys):
+@pytest.mark.parametrize("name", ["vectors.bin", "sentences.npy", "chunks.json", "manifest.json", "CURRENT"])
+def test_corrupt_index_is_reported_and_rebuild_fixes_it(built, capsys, name):
     gen = live_generation(built / ".rag-index")
-    (gen / "vectors.bin").write_bytes(b"garbage")
+    path = built / ".rag-index" / name if name == "CURRENT" else gen / name
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"3", b"4", 1) if name == "chunks.json" else b"" if name == "sentences.npy"
+                     else b"garbage")
     code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
-    assert code == 2 and "corrupt" in err and "rag index --rebuild" in err
+    assert code == 2 and "corrupt" in err and name in err and "rag index --rebuild" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
     assert run(capsys, "index", str(built), "--rebuild")[0] == 0
     assert run(capsys, "search", "Kalibr", "--corpus", str(built))[0] == 0
 
 
 def test_index_of_another_model_is_refused(built, capsys):
-    gen = live_generation(built / ".rag-index")
-    manifest = json.loads((gen / "manifest.json").read_text())
-    manifest["model"] = "some-other-model"
-    (gen / "manifest.json").write_text(json.dumps(manifest))
+    from rag.persist import load, save
+
+    index = load(built / ".rag-index")
+    index.model = "some-other-model"
+    save(index, built / ".rag-index")
     code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
     assert code == 2 and "some-other-model" in err and "--rebuild" in err
     assert run(capsys, "index", str(built), "--rebuild")[0] == 0

@@ -1,0 +1,98 @@
+"""Saving and loading an index: damage named file by file, old formats rebuilt, bad index folders refused early."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import FakeEmbedder
+from rag.engine import open_index
+from rag.errors import IndexStoreError
+from rag.persist import load, save
+from rag.store import POINTER, live_generation, read_generation, write_generation
+
+
+@pytest.fixture
+def saved(tmp_path, seeds_index):
+    index, _ = seeds_index
+    save(index, tmp_path / "idx")
+    return tmp_path / "idx"
+
+
+def rewrite(index_dir, **changes):
+    """A new generation whose checksums match but whose content is bad: only a bug could write it."""
+    files = read_generation(index_dir)
+    files.update(changes)
+    write_generation(index_dir, files)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("sentences.npy", b""),                      # EOFError before
+    ("sentences.npy", b"\x93NUMPY\x01\x00"),
+    ("chunks.json", b'[{"id": 1}]'),
+    ("chunks.json", b"[" * 50_000),
+    ("documents.json", b'["not a record"]'),
+    ("vectors.bin", b"rag-vectors v1\n{}"),
+])
+def test_unreadable_files_are_named_not_tracebacks(saved, name, data):
+    rewrite(saved, **{name: data})
+    with pytest.raises(IndexStoreError, match=rf"corrupt: {name} cannot be read .*rag index --rebuild"):
+        load(saved)
+
+
+def test_counts_that_disagree_name_both_files(saved):
+    files = read_generation(saved)
+    chunks = json.loads(files["chunks.json"])
+    rewrite(saved, **{"chunks.json": json.dumps(chunks[:-1]).encode()})
+    with pytest.raises(IndexStoreError, match="chunks.json has .* chunks but vectors.bin"):
+        load(saved)
+
+
+def test_an_edited_chunks_file_is_refused(saved):
+    path = live_generation(saved) / "chunks.json"
+    path.write_bytes(path.read_bytes().replace(b"Turkish", b"Turkmen"))
+    with pytest.raises(IndexStoreError, match="chunks.json has changed since it was written"):
+        load(saved)
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_with_a_note(tmp_path, seeds_copy):
+    embedder = FakeEmbedder()
+    index_dir = tmp_path / "idx"
+    open_index(seeds_copy, embedder=embedder, index_dir=index_dir)
+    (index_dir / POINTER).write_text((index_dir / POINTER).read_text().split(" ")[0] + "\n")  # version 1 pointer
+    index, status = open_index(seeds_copy, embedder=embedder, index_dir=index_dir)
+    assert status == "built" and len(index.docs) == 5
+    assert any("older version of rag; rebuilt it" in w for w in index.stats.warnings)
+    assert open_index(seeds_copy, embedder=embedder, index_dir=index_dir)[1] == "loaded"
+
+
+def test_index_dir_that_is_a_file_fails_before_any_build(tmp_path, seeds_copy):
+    embedder = FakeEmbedder()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IndexStoreError, match="is a file, not a folder"):
+        open_index(seeds_copy, embedder=embedder, index_dir=tmp_path / "file")
+    assert embedder.calls == 0
+
+
+def test_unwritable_index_dir_fails_before_any_build(tmp_path, seeds_copy):
+    embedder = FakeEmbedder()
+    if os.geteuid() == 0:  # root writes through permissions; sysfs refuses even root
+        locked = Path("/sys/rag-test-index")
+    else:
+        locked = tmp_path / "ro" / "idx"
+        locked.parent.mkdir()
+        locked.parent.chmod(0o500)
+    with pytest.raises(IndexStoreError, match=r"cannot write the index .*\(Operation not permitted|Permission denied"):
+        open_index(seeds_copy, embedder=embedder, index_dir=locked)
+    assert embedder.calls == 0
+
+
+def test_index_dir_under_a_file_fails_before_any_build(tmp_path, seeds_copy):
+    """Unwritable for root too: a folder cannot be made inside a file."""
+    embedder = FakeEmbedder()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IndexStoreError, match="is inside .*file', which is a file, not a folder"):
+        open_index(seeds_copy, embedder=embedder, index_dir=tmp_path / "file" / "idx")
+    assert embedder.calls == 0
