@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..lru import LRU
 from ..nlp import FUNCTION_WORDS, parse, stem, terms
 
 SPEECH = frozenset(stem(w) for w in """say said tell told state add announce claim note comment describe report cite
@@ -181,19 +182,27 @@ class WordSimilarity:
     """Cosine between single words, from the sentence embedder, cached per word.
 
     The corpus vocabulary is small and repeats across questions, so after a
-    few questions nearly every lookup is a cache hit."""
+    few questions nearly every lookup is a cache hit. The cache is bounded
+    (``size`` words of ~1.6 KB each: 13 MB at the default): new questions bring
+    new words for as long as a server runs."""
 
-    def __init__(self, embed):
+    def __init__(self, embed, size: int = 8192):
         self._embed = embed  # callable: list[str] -> (n, dim) unit vectors
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors = LRU(size)
 
     def prepare(self, words) -> None:
-        missing = sorted({w for w in words if w not in self._vectors})
+        missing = sorted(self._vectors.missing(words))
         if missing:
-            self._vectors.update(zip(missing, self._embed(missing)))
+            self._vectors.put_many(zip(missing, self._embed(missing)))
+
+    def _vector(self, word: str) -> np.ndarray:
+        vector = self._vectors.get(word)
+        if vector is None:  # not prepared, or pushed out since by other questions
+            vector = self._embed([word])[0]
+            self._vectors.put(word, vector)
+        return vector
 
     def __call__(self, a: str, b: str) -> float:
         if a == b:
             return 1.0
-        self.prepare((a, b))
-        return float(self._vectors[a] @ self._vectors[b])
+        return float(self._vector(a) @ self._vector(b))

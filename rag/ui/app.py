@@ -39,6 +39,11 @@ EXAMPLES = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?
 # Answers computed at once. On 2 cores (load_check, 20 users): 2 -> 3.5 req/s; 8 -> same
 # throughput as 4 but p95 13 s instead of 9 s, as answers time-slice the CPU.
 CHAT_CONCURRENCY = 4
+# Sessions whose state (the conversation for follow-ups, Gradio's copy of the page
+# config) is kept; the oldest goes first. Gradio's default, 10,000, let memory grow
+# by ~90 KB a request with no plateau when every API call is a new session
+# (benchmarks/soak_memory.py); an evicted session only loses its follow-up context.
+SESSIONS = 256
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 THEME_SWITCH = ('<div class="theme-switch" role="radiogroup" aria-label="Colour theme">'
@@ -192,7 +197,8 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, max_up
     return demo.launch(server_name=host, server_port=port, share=False, inbrowser=False, show_error=False,
                        theme=theme(), css=page_css(), head=page_head(), footer_links=["api", "settings"],
                        run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False,
-                       max_file_size=4 * max_upload_bytes, prevent_thread_lock=not block, quiet=True)
+                       max_file_size=4 * max_upload_bytes, prevent_thread_lock=not block, quiet=True,
+                       state_session_capacity=SESSIONS)
 
 
 def check_port(host: str, port: int) -> None:
