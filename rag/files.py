@@ -41,10 +41,11 @@ class Unreadable(Exception):
     """One file cannot be used; the message says why and what to do."""
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
+def decode(data: bytes, strict: bool = False) -> tuple[str, str | None]:
     """Text of ``data`` and a warning (None when the bytes were clean text).
 
-    Raises :class:`Unreadable` for binary data."""
+    Raises :class:`Unreadable` for binary data, and with ``strict`` for bytes
+    that are not valid in their encoding (an upload is refused rather than repaired)."""
     encoding = "utf-8"
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -56,6 +57,9 @@ def decode(data: bytes) -> tuple[str, str | None]:
     try:
         text, warning = data.decode(encoding), None
     except UnicodeDecodeError as exc:
+        if strict:
+            raise Unreadable(f"is not {encoding.upper()} text (bad byte at position {exc.start}); re-save it as "
+                             "UTF-8.") from None
         text = data.decode(encoding, errors="replace")
         warning = (f"not valid {encoding.upper()} (byte {exc.start}); decoded with U+FFFD replacement "
                    "characters. Re-save it as UTF-8 for exact text.")

@@ -201,3 +201,67 @@ def test_an_uploads_path_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(Exception, match="is a file"):
         Uploader(tmp_path / "taken")
+
+
+KILLED_UPLOAD = """
+import os, sys
+from pathlib import Path
+import rag.ui.upload as up
+uploads, corpus, src, where = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+if where == "before the file is saved":
+    up.os.link = lambda *a: os._exit(9)
+up.Uploader(uploads, corpus_dir=corpus).add([(src, "glacier.txt")], refresh=lambda: os._exit(9))  # killed indexing
+"""
+
+
+@pytest.mark.parametrize("where, notice", [
+    ("while indexing", "glacier.txt was added to the index at this start"),
+    ("before the file is saved", "glacier.txt was not added: an earlier upload was interrupted"),
+])
+def test_a_kill_during_an_upload_is_finished_or_left_out_at_the_next_start_and_said(tmp_path, indexed, seeds_copy,
+                                                                                     where, notice):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from rag.meta import resolve_path
+
+    uploader, index_dir, refresh = indexed
+    src = upload(tmp_path, "glacier.txt", ARTICLE)
+    proc = subprocess.run([sys.executable, "-c", KILLED_UPLOAD, str(uploader.folder), str(seeds_copy), str(src),
+                           where], cwd=ROOT)
+    assert proc.returncode == 9
+    assert (uploader.folder / ".upload-journal.json").exists()
+    index, _ = refresh()  # the next start indexes the folders as they are
+    saved = where == "while indexing"
+    assert ("glacier" in index.doc_by_id) == saved and (uploader.folder / "glacier.txt").exists() == saved
+    indexed_paths = {resolve_path(d.path).resolve() for d in index.docs}
+    notices = Uploader(uploader.folder).recover(indexed_paths)
+    assert len(notices) == 1 and notices[0].startswith(notice)
+    assert not list(uploader.folder.glob(".upload-*")), "journal and temporary files are gone after recovery"
+    assert Uploader(uploader.folder).recover(indexed_paths) == []  # said once
+
+
+def test_the_documents_tab_shows_the_recovery_notice(tmp_path, indexed, fake_embedder):
+    from rag.answer.assistant import Assistant
+    from rag.persist import load
+    from rag.retriever import Retriever
+    from rag.ui.documents import DocumentsTab
+
+    uploader, index_dir, refresh = indexed
+    uploader.folder.mkdir(parents=True, exist_ok=True)
+    (uploader.folder / "glacier.txt").write_text(ARTICLE)
+    uploader.journal.plan("glacier.txt", ARTICLE.encode())  # as a killed upload leaves it
+    refresh()
+    tab = DocumentsTab(Assistant(Retriever(load(index_dir), fake_embedder)), uploader)
+    assert tab.notices == ["glacier.txt was added to the index at this start: an earlier upload was interrupted "
+                           "before it finished."]
+    assert "glacier.txt was added to the index" in tab.notices_html()
+
+
+def test_the_duplicate_check_never_follows_a_link(tmp_path, seeds_copy, uploads):
+    outside = tmp_path / "outside.txt"
+    outside.write_text(ARTICLE)
+    (seeds_copy / "link.txt").symlink_to(outside)
+    dest = Uploader(uploads, corpus_dir=seeds_copy).save(upload(tmp_path, "glacier.txt", ARTICLE))
+    assert dest.read_text() == ARTICLE  # not "already indexed as 'link.txt'": the link was not read

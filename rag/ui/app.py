@@ -142,7 +142,7 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
                                     label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}, up to "
                                           f"{uploader.max_bytes // 1000:,} KB each)", elem_id="upload")
                     add = gr.Button("Add to index", variant="primary", elem_id="add")
-                    status = gr.HTML(elem_id="upload-status", js_on_load=None)
+                    status = gr.HTML(docs_tab.notices_html(), elem_id="upload-status", js_on_load=None)
 
         filters = [doc_ids, date_from, date_to]
         # The bar follows every edit (queued one at a time, the last edit last); a bad date is

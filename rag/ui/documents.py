@@ -22,7 +22,7 @@ from ..index import Step
 from ..ingest import parse_document, read_text
 from ..meta import resolve_path
 from . import docview, render
-from .notices import explain, inline_error
+from .notices import explain, inline_error, log
 from .upload import Uploader
 
 # Shares of the bar: checking the files, splitting the new ones into sentences, embedding.
@@ -57,10 +57,18 @@ class DocumentsTab:
         self.assistant = assistant
         self.uploader = uploader
         self._refreshing = threading.Lock()  # one index update at a time
+        # An upload a crash interrupted: the start-up indexing took in what was saved; say so.
+        self.notices = uploader.recover({resolve_path(d.path).resolve() for d in self.docs})
+        for notice in self.notices:
+            log.warning(notice)
 
     @property
     def docs(self):
         return list(self.assistant.retriever.index.docs)
+
+    def notices_html(self) -> str:
+        """The status line as the page opens: empty, or what became of an interrupted upload."""
+        return _status(self.notices) if self.notices else ""
 
     def choices(self) -> list[tuple[str, str]]:
         return [(d.title, d.id) for d in self.docs]

@@ -30,8 +30,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import CorpusError
+from ..files import Unreadable, decode, list_articles
 from ..index import Step
 from ..ingest import parse_document
+from .journal import UploadJournal
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html")
 MAX_UPLOAD_BYTES = 2_000_000
@@ -79,12 +81,13 @@ class Uploader:
         self.corpus = Path(corpus_dir).resolve() if corpus_dir is not None else None
         self.max_bytes = max_bytes
         self.suffixes = suffixes
+        self.journal = UploadJournal(self.folder)  # what a kill during add() left; see recover()
+        self._journaling = False
 
     def _articles(self) -> list[Path]:
         """Article files already there: uploads and the corpus's own."""
         folders = [f for f in (self.folder, self.corpus) if f is not None and f.is_dir()]
-        return [p for f in folders for p in f.rglob("*") if p.is_file() and p.suffix.lower() in self.suffixes
-                and not p.name.startswith(".")]
+        return [p for f in folders for p in list_articles(f, self.suffixes).files]  # links never followed
 
     def owns(self, path: str | Path) -> bool:
         """True when ``path`` is an uploaded article (one :meth:`delete` may remove)."""
@@ -94,15 +97,10 @@ class Uploader:
         """Refuse content the index would skip, with the reason and the fix."""
         if not data.strip():
             raise UploadError(f"{shown!r} is empty; upload a file with article text.")
-        if b"\x00" in data[:8192]:
-            raise UploadError(f"{shown!r} looks binary (NUL bytes); upload the article as UTF-8 text, "
-                              "Markdown or HTML.")
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UploadError(f"{shown!r} is not UTF-8 text (bad byte at position {exc.start}); "
-                              "re-save it as UTF-8 and upload again.") from None
-        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as ingest reads it (universal newlines)
+            text, _ = decode(data, strict=True)  # as ingest reads it: byte-order marks, universal newlines
+        except Unreadable as exc:
+            raise UploadError(f"{shown!r} {exc} Then upload it again.") from None
         if parse_document(Path(name).stem, self.folder / name, text) is None:
             raise UploadError(f"{shown!r} has no article text left after removing page furniture "
                               "(menus, bylines, share buttons); upload the article itself.")
@@ -146,10 +144,14 @@ class Uploader:
                     continue
                 if dest.resolve().parent != self.folder:  # belt and braces: safe_name already ensures it
                     raise UploadError(f"{name!r} would leave the articles folder; rename the file.")
+                if self._journaling:
+                    self.journal.plan(dest.name, data)  # before the file appears: a kill now is recoverable
                 try:
                     os.link(tmp, dest)  # atomic and never overwrites an existing article
                     return dest
                 except FileExistsError:
+                    if self._journaling:
+                        self.journal.unplan()
                     continue
             raise UploadError(f"too many files named like {name!r}; rename the file and upload again.")
         finally:
@@ -196,7 +198,15 @@ class Uploader:
         ``report`` receives a "checking" :class:`~rag.index.Step` per file.
         """
         result = AddResult()
-        files = list(files)
+        self._journaling = True
+        try:
+            self._add(list(files), refresh, result, report)
+        finally:  # done or undone; only a kill leaves the journal for recover()
+            self._journaling = False
+            self.journal.clear()
+        return result
+
+    def _add(self, files: list, refresh, result: AddResult, report) -> None:
         for i, item in enumerate(files):
             src, original = item if isinstance(item, tuple) else (item, None)
             if report:
@@ -214,4 +224,7 @@ class Uploader:
             except BaseException:
                 self.remove(result.added)
                 raise
-        return result
+
+    def recover(self, indexed: set[Path]) -> list[str]:
+        """After a start: notices about an upload a crash interrupted (see :mod:`.journal`)."""
+        return self.journal.recover(indexed)
