@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,8 +59,16 @@ def answerer_settings(args) -> dict:
             "llm_name": args.llm_name, "llm_timeout": args.llm_timeout, "llm_threads": args.llm_threads}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line like every other user error."""
+
+    def error(self, message: str):
+        print(f"error: {printable(message)}; see `{self.prog} --help`.", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over news articles "
+    parser = _Parser(prog="rag", description="Offline question answering over news articles "
                                                              "with exact citations.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", help="build or update the index of a folder of articles")
@@ -206,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous index is intact", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rag docs | head -1`: the reader left; nothing to say, and
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import numpy as np
 from .embed import Embedder, SentenceTransformerEmbedder
 from .fusion import Weights, cap_per_document, fuse
 from .index import Index
-from .query import clean_query
+from .errors import QueryError
+from .query import check_filters, clean_query
 from .types import Passage, SentenceHit
 
 MODES = ("hybrid", "dense", "lexical")
@@ -72,11 +73,11 @@ class Retriever:
         for k >= 3) so one article cannot fill every slot while others match.
         """
         query = clean_query(query)
-        if k < 1:
-            raise ValueError(f"k must be at least 1; got {k}.")
+        f = check_filters(k, doc_ids, date_from, date_to)  # QueryError names a bad k, date or id list
+        k = f.k
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
-        sig = self.signals(query, k=k, doc_ids=doc_ids, date_from=date_from, date_to=date_to, mode=mode,
+            raise QueryError(f"mode must be one of {MODES}; got {mode!r}.")
+        sig = self.signals(query, k=k, doc_ids=f.doc_ids, date_from=f.date_from, date_to=f.date_to, mode=mode,
                            query_vector=query_vector)
         if not len(sig.rows):
             return []
@@ -122,7 +123,7 @@ class Retriever:
         if doc_ids is not None:
             unknown = [d for d in doc_ids if d not in docs]
             if unknown:
-                raise ValueError(f"unknown document id(s) {unknown}; `rag docs` lists the ids.")
+                raise QueryError(f"unknown document id(s) {unknown[:5]}; `rag docs` lists the ids.")
         return [d.id for d in self.index.docs
                 if (doc_ids is None or d.id in doc_ids)
                 and (date_from is None or (d.date is not None and d.date >= date_from))
@@ -133,7 +134,7 @@ class Retriever:
         return np.array([c in keep for c in self.index.chunk_doc], dtype=bool)
 
     def _candidates(self, q, lexical: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-        want = max(self.candidates, 4 * k)
+        want = min(max(self.candidates, 4 * k), len(lexical))
         top = np.argsort(-lexical, kind="stable")[:want]
         pool = set(top[lexical[top] > 0].tolist())
         if q is not None:
