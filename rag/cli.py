@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the web chat")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--watch", type=float, default=2.0, metavar="SECONDS",
+                   help="look for articles edited, added or removed in the folder every SECONDS and re-index "
+                        "(default 2; 0: never)")
     _common(p)
     _answerer(p)
     p = sub.add_parser("eval", help="score the assistant against a gold question set")

@@ -21,10 +21,12 @@ def free_port() -> int:
 
 def start(corpus: Path, port: int, log_path: Path, *extra: str, index_dir: Path | None = None,
           wait: float = 600) -> subprocess.Popen:
-    """`rag serve --answerer rules` on 127.0.0.1:``port``, returned once it answers."""
+    """`rag serve --answerer rules` on 127.0.0.1:``port``, returned once it answers; its
+    uploads folder is next to the log (never the user's own data folder)."""
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     args = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--corpus", str(corpus), "--answerer", "rules", *extra]
+            "--corpus", str(corpus), "--answerer", "rules", "--uploads-dir", str(log_path.parent / "uploads"),
+            *extra]
     if index_dir is not None:
         args += ["--index-dir", str(index_dir)]
     with open(log_path, "a") as log:

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import http.client
-import shutil
 import signal
 import socket
 
 import pytest
 
-from conftest import SEEDS
 from rag.errors import RagError
 from rag.ui.app import check_port
 from serving import call, free_port, start, stop
@@ -39,9 +37,8 @@ def test_port_check_still_refuses_a_port_someone_listens_on():
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_serve_restarts_on_its_port_right_after_being_killed(tmp_path):
-    corpus = tmp_path / "seeds"
-    shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
+def test_serve_restarts_on_its_port_right_after_being_killed(tmp_path, seeds_copy):
+    corpus = seeds_copy
     port, log = free_port(), tmp_path / "serve.log"
     first = start(corpus, port, log)
     try:

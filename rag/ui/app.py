@@ -27,6 +27,8 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phone
 import gradio as gr  # noqa: E402
 
 from ..errors import RagError  # noqa: E402
+from ..meta import printable  # noqa: E402
+from ..watch import FolderWatcher  # noqa: E402
 from . import render  # noqa: E402
 from .chat import ChatTab  # noqa: E402
 from .documents import DocumentsTab  # noqa: E402
@@ -81,12 +83,17 @@ def page_css() -> str:
 
 
 def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, stream_delay: float = 0.1,
-              max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:
+              max_upload_bytes: int = MAX_UPLOAD_BYTES, watcher: FolderWatcher | None = None) -> gr.Blocks:
     """The chat page for ``assistant`` serving ``corpus_dir``; added articles go to
-    ``uploads_dir``, outside the corpus (:mod:`rag.userdata`)."""
+    ``uploads_dir``, outside the corpus (:mod:`rag.userdata`). A ``watcher`` is started
+    here: articles changed on disk are re-indexed, one update at a time with uploads."""
     chat_tab = ChatTab(assistant, stream_delay=stream_delay)
     uploader = Uploader(uploads_dir, corpus_dir=corpus_dir, max_bytes=max_upload_bytes)
     docs_tab = DocumentsTab(assistant, uploader)
+    if watcher is not None:
+        watcher.on_change = lambda: print(f"articles changed on disk: index {docs_tab.refresh_from_disk()}, "
+                                          f"{len(docs_tab.docs)} articles", flush=True)
+        watcher.start()
     with gr.Blocks(title="News QA — answers with citations", fill_width=True) as demo:
         with gr.Row(elem_id="top"):
             gr.Markdown("### Ask the news articles\nEvery claim links to the sentence it comes from: "
@@ -227,17 +234,19 @@ def run(args) -> int:
     uploads = uploads_for(args, corpus)
     check_port(args.host, args.port)  # before the model loads: fail in a second, not after a minute
     quiet_logs()
+    # The first look comes before the index is read, so an edit made while it loads is not missed.
+    watcher = FolderWatcher([corpus, uploads], interval=args.watch) if args.watch > 0 else None
     assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, uploads_dir=uploads,
                                **answerer_settings(args))
     for warning in assistant.retriever.index.stats.warnings:
-        print(f"warning: {warning}", flush=True)
+        print(f"warning: {printable(warning)}", flush=True)
     n = len(assistant.retriever.index.docs)
     print(f"{n} articles from {corpus}; added articles are kept in {uploads}", flush=True)
     print(f"answers by {answerer_label(assistant.answerer.name)}; loading and warming up…", flush=True)
     seconds = warm(assistant)
     if assistant.note:
         print(f"warning: {assistant.note}", flush=True)
-    demo = build_app(assistant, corpus, uploads_dir=uploads)
+    demo = build_app(assistant, corpus, uploads_dir=uploads, watcher=watcher)
     try:
         launch(demo, host=args.host, port=args.port, block=False)
     except OSError as exc:  # taken between the check and the launch

@@ -66,6 +66,11 @@ class DocumentsTab:
     def docs(self):
         return list(self.assistant.retriever.index.docs)
 
+    def refresh_from_disk(self) -> str:
+        """Re-index after articles changed on disk outside the chat; returns built/updated/loaded."""
+        with self._refreshing:
+            return self.assistant.refresh()
+
     def notices_html(self) -> str:
         """The status line as the page opens: empty, or what became of an interrupted upload."""
         return _status(self.notices) if self.notices else ""
