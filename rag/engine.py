@@ -52,7 +52,8 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     try:
         if not rebuild and live_generation(index_dir) is not None:
             manifest = read_manifest(index_dir)
-            check_compatible(manifest, model=embedder.name, chunking=chunker.settings(), index_dir=index_dir)
+            check_compatible(manifest, model=embedder.name, model_id=embedder.identity, chunking=chunker.settings(),
+                             index_dir=index_dir)
             if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
                 index = load(index_dir)
                 index.stats.warnings = list(corpus.warnings)

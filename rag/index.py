@@ -98,13 +98,15 @@ class Index:
     """In-memory index; see :mod:`rag.persist` for disk I/O."""
 
     def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], chunk_vectors: VectorIndex,
-                 sentences: list[Sentence], sentence_vectors: np.ndarray, model: str, chunking: dict):
+                 sentences: list[Sentence], sentence_vectors: np.ndarray, model: str, chunking: dict,
+                 model_id: str | None = None):
         self.docs = docs
         self.chunks = chunks
         self.chunk_vectors = chunk_vectors
         self.sentences = sentences
         self.sentence_vectors = sentence_vectors
         self.model = model
+        self.model_id = model_id or model  # what made the vectors: a hash of the model's files
         self.chunking = chunking
         self.doc_by_id = {d.id: d for d in docs}
         row = {s.id: j for j, s in enumerate(sentences)}
@@ -166,7 +168,7 @@ class Index:
         index = cls(docs=docs, chunks=chunks,
                     chunk_vectors=VectorIndex(kind=vector_kind).fit(stack([c.id for c in chunks])),
                     sentences=sentences, sentence_vectors=stack([s.id for s in sentences]),
-                    model=embedder.name, chunking=chunker.settings())
+                    model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
         index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
                                  time.perf_counter() - t0, warnings)
         return index
@@ -190,7 +192,8 @@ class Index:
 
     def manifest(self) -> dict:
         return {
-            "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "dim": self.dim,
+            "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "model_id": self.model_id,
+            "dim": self.dim,
             "chunking": self.chunking, "corpus_hash": self.corpus_hash, "vector_kind": self.chunk_vectors.kind,
             "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": len(self.sentences)},
             "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},

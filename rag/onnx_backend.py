@@ -14,12 +14,13 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+from .model_id import model_identity
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # onnxruntime looks up a Microsoft telemetry host at start-up unless told not to;
@@ -42,16 +43,6 @@ def supported(model_dir: Path) -> bool:
     mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
         pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens"))
     return kinds[:2] == ["Transformer", "Pooling"] and bool(mean_only)
-
-
-def _fingerprint(model_dir: Path) -> str:
-    h = hashlib.sha256()
-    for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
-        p = model_dir / name
-        if p.exists():
-            st = p.stat()
-            h.update(f"{name}:{st.st_size}:{int(st.st_mtime)}".encode())
-    return h.hexdigest()[:16]
 
 
 def export(model_dir: Path, target: Path) -> None:
@@ -98,7 +89,7 @@ class OnnxEncoder:
         from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
-        target = cache_dir() / f"{model_dir.name}-{_fingerprint(model_dir)}.onnx"
+        target = cache_dir() / f"{model_dir.name}-{model_identity(model_dir)[7:23]}.onnx"  # by content, not name
         if not target.exists():
             export(model_dir, target)
         options = ort.SessionOptions()

@@ -82,12 +82,16 @@ def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict
     return manifest
 
 
-def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir) -> None:
-    """Refuse an index built with another model or chunking."""
-    if manifest["model"] != model:
+def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir, model_id: str | None = None) -> None:
+    """Refuse an index built with another model (by identity: a hash of the model's
+    files, not its folder name) or another chunking."""
+    built, wanted = manifest.get("model_id", manifest["model"]), model_id or model
+    if built != wanted:
+        same_name = " (a model of the same name, with other files)" if manifest["model"] == model else ""
         raise IndexMismatchError(
-            f"index at {str(index_dir)!r} was built with model {manifest['model']!r}, not {model!r}. "
-            f"Use --model {manifest['model']} or rebuild with `rag index --rebuild`.")
+            f"index at {str(index_dir)!r} was built with model {manifest['model']!r} ({built[:19]}), not "
+            f"{model!r} ({wanted[:19]}){same_name}. Pass the model it was built with (--model), or rebuild "
+            "with `rag index --rebuild`.")
     if manifest["chunking"] != chunking:
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with chunking {manifest['chunking']}, not {chunking}. "
@@ -119,4 +123,4 @@ def load(index_dir) -> Index:
                                   f"of dimension {manifest['dim']}")
     return Index(docs=docs, chunks=chunks, chunk_vectors=vectors, sentences=sentences,
                  sentence_vectors=sentence_vectors.astype(np.float32), model=manifest["model"],
-                 chunking=manifest["chunking"])
+                 chunking=manifest["chunking"], model_id=manifest.get("model_id"))

@@ -83,7 +83,7 @@ def test_index_of_another_model_is_refused(built, capsys):
     from rag.persist import load, save
 
     index = load(built / ".rag-index")
-    index.model = "some-other-model"
+    index.model, index.model_id = "some-other-model", "sha256:" + "0" * 64
     save(index, built / ".rag-index")
     code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
     assert code == 2 and "some-other-model" in err and "--rebuild" in err
@@ -98,3 +98,11 @@ def test_binary_and_non_utf8_files_are_named_in_warnings(built, capsys):
     assert "blob.txt: skipped, looks binary" in err and "latin.txt: not valid UTF-8" in err
     (built / "blob.txt").unlink()
     (built / "latin.txt").unlink()
+
+
+def test_the_bundled_model_given_by_its_own_path_uses_the_same_index(built, capsys):
+    from rag.embed import default_model_path
+
+    assert run(capsys, "index", str(built))[0] == 0  # whatever earlier tests left, up to date now
+    code, out, err = run(capsys, "index", str(built), "--model", default_model_path())
+    assert code == 0 and "loaded index" in out and "embedded 0 texts" in out, err

@@ -1,0 +1,66 @@
+"""Model identity is the model's files, not its folder's name."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rag.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, default_model_path
+from rag.errors import IndexMismatchError
+from rag.model_id import model_files, model_identity
+from rag.persist import check_compatible
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+
+
+def fake_model(folder, weights: bytes):
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"hidden_size": 4}')
+    (folder / "model.safetensors").write_bytes(weights)
+    (folder / "README.md").write_text("a model card")
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    return folder
+
+
+def test_the_bundled_model_by_name_and_by_path_is_one_model():
+    by_name, by_path = SentenceTransformerEmbedder(), SentenceTransformerEmbedder(default_model_path())
+    assert by_name.identity == by_path.identity and by_name.identity.startswith("sha256:")
+    assert by_path.name == DEFAULT_MODEL
+
+
+def test_two_models_in_folders_of_the_same_name_are_two_models(tmp_path):
+    a = SentenceTransformerEmbedder(str(fake_model(tmp_path / "a" / "mymodel", b"\x00" * 64)))
+    b = SentenceTransformerEmbedder(str(fake_model(tmp_path / "b" / "mymodel", b"\x01" * 64)))
+    assert a.name == b.name == "mymodel" and a.identity != b.identity
+    manifest = {"model": a.name, "model_id": a.identity, "chunking": {}}
+    with pytest.raises(IndexMismatchError, match="a model of the same name, with other files.*--rebuild"):
+        check_compatible(manifest, model=b.name, model_id=b.identity, chunking={}, index_dir="idx")
+    check_compatible(manifest, model=a.name, model_id=a.identity, chunking={}, index_dir="idx")
+
+
+def test_a_copy_anywhere_is_the_same_model_and_docs_do_not_count(tmp_path):
+    original = fake_model(tmp_path / "one" / "m", b"weights")
+    copy = tmp_path / "elsewhere" / "renamed"
+    shutil.copytree(original, copy)
+    (copy / "README.md").write_text("edited card")
+    assert model_identity(original) == model_identity(copy)
+    assert [p.name for p in model_files(copy)] == ["config.json", "config.json", "model.safetensors"]
+
+
+def test_a_changed_weight_file_is_hashed_again_despite_the_cache(tmp_path):
+    folder = fake_model(tmp_path / "m", b"\x00" * 64)
+    first = model_identity(folder)
+    assert model_identity(folder) == first  # from the cache
+    (folder / "model.safetensors").write_bytes(b"\x00" * 63 + b"\x01")
+    assert model_identity(folder) != first
+
+
+def test_a_model_that_is_nowhere_is_a_model_error():
+    from rag.errors import ModelError
+
+    with pytest.raises(ModelError, match="neither a local folder nor in the local Hugging Face cache"):
+        SentenceTransformerEmbedder("no-such-model-anywhere-xyz").identity
