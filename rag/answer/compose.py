@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .evidence import Evidence
 from .terms import SPEECH
+from ..clean import blank_references
 from ..nlp import stem
 from ..types import Citation
 
@@ -70,7 +71,7 @@ def clause(doc, start: int, end: int) -> str:
 
 
 def _sentence(text: str) -> str:
-    text = text.strip().rstrip(".").strip()
+    text = " ".join(blank_references(text).split()).rstrip(".").strip()  # an article's "[1]" is no citation
     return text[:1].upper() + text[1:] if text else text
 
 
