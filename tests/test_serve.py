@@ -56,3 +56,21 @@ def test_serve_restarts_on_its_port_right_after_being_killed(tmp_path, seeds_cop
     finally:
         stop(second)
         held.close()
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_an_upload_naming_a_server_path_gets_a_message_not_a_blank(tmp_path, seeds_copy):
+    port, log = free_port(), tmp_path / "serve.log"
+    proc = start(seeds_copy, port, log, "--watch", "0")
+    try:
+        server_file = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+        for data in ([[server_file], []], [["/etc/passwd.txt"], []], [[server_file]]):
+            with pytest.raises(RuntimeError) as refused:
+                call(port, "add_articles", *data)
+            message = refused.value.args[0]["error"]
+            assert message and ("not uploaded through this page" in message or "upload box" in message)
+        assert not (seeds_copy / "passwd").exists() and not (seeds_copy / "passwd.txt").exists()
+    finally:
+        stop(proc)
+    assert "Traceback" not in log.read_text()
