@@ -132,22 +132,34 @@ for i in range(n):
 """
 
 
-def test_readers_racing_a_writer_never_see_a_false_error(tmp_path):
-    write_generation(tmp_path, {"manifest.json": b"start", "vectors.bin": b"\x00" * 400_000})
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), "150"], cwd=ROOT)
-    loads, errors, seen = 0, [], set()
+def race(writer_code: str, folder, writes: int, read) -> tuple[int, list[str]]:
+    """Call ``read()`` in a loop while a child process runs ``writer_code``;
+    returns how many loads there were and the errors they raised."""
+    writer = subprocess.Popen([sys.executable, "-c", writer_code, str(folder), str(writes)], cwd=ROOT)
+    loads, errors = 0, []
     try:
-        while writer.poll() is None or loads < 50:
+        while writer.poll() is None or loads < 20:
             try:
-                files = read_generation(tmp_path)
-                seen.add(files["manifest.json"])
-                assert len(set(files["vectors.bin"])) == 1  # one generation's bytes, never a mix
+                read()
             except IndexStoreError as exc:
                 errors.append(str(exc))
             loads += 1
     finally:
-        writer.wait(timeout=120)
+        writer.wait(timeout=300)
     assert writer.returncode == 0
+    return loads, errors
+
+
+def test_readers_racing_a_writer_never_see_a_false_error(tmp_path):
+    write_generation(tmp_path, {"manifest.json": b"start", "vectors.bin": b"\x00" * 400_000})
+    seen = set()
+
+    def read():
+        files = read_generation(tmp_path)
+        seen.add(files["manifest.json"])
+        assert len(set(files["vectors.bin"])) == 1  # one generation's bytes, never a mix
+
+    loads, errors = race(WRITER, tmp_path, 150, read)
     assert errors == [], f"{len(errors)} false errors in {loads} loads: {errors[:3]}"
     assert len(seen) > 5, "the reader should have seen several generations go by"
 
@@ -169,3 +181,27 @@ def test_a_reader_whose_generation_is_removed_under_it_reads_the_new_one(tmp_pat
     monkeypatch.setattr(store, "_read_checked", writes_in_between)
     assert read_generation(tmp_path) == new
     assert len(calls) == 2 and calls[0] != calls[1]
+
+
+INDEX_WRITER = """
+import sys
+from rag.persist import load, save
+folder, n = sys.argv[1], int(sys.argv[2])
+index = load(folder)
+for i in range(n):
+    save(index, folder)
+"""
+
+
+def test_index_loads_racing_index_saves_never_see_a_false_error(tmp_path, seeds_index):
+    """The same race one level up: whole indexes saved while others are loaded."""
+    from rag.persist import load, save
+
+    index, _ = seeds_index
+    save(index, tmp_path)
+
+    def read():
+        assert len(load(tmp_path).chunks) == len(index.chunks)
+
+    loads, errors = race(INDEX_WRITER, tmp_path, 60, read)
+    assert errors == [], f"{len(errors)} false errors in {loads} loads: {errors[:3]}"
