@@ -25,13 +25,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio read
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phones home from Linux unless told not to
 
 import gradio as gr  # noqa: E402
-from gradio.exceptions import InvalidPathError  # noqa: E402
-from pydantic import ValidationError  # noqa: E402
 
 from ..errors import RagError  # noqa: E402
 from ..meta import printable  # noqa: E402
 from ..watch import FolderWatcher  # noqa: E402
 from . import render  # noqa: E402
+from .blocks import CheckedBlocks  # noqa: E402
 from .chat import ChatTab  # noqa: E402
 from .documents import DocumentsTab  # noqa: E402
 from .ready import quiet_logs, ready_html, warm  # noqa: E402
@@ -84,28 +83,6 @@ def page_css() -> str:
     return (STATIC / "chat.css").read_text(encoding="utf-8")
 
 
-class _Blocks(gr.Blocks):
-    """gr.Blocks whose input checks end in a message the user can act on: Gradio refuses
-    a file that was not uploaded (a path on the server, say) before any handler of ours
-    runs, and with ``show_error=False`` the client would see an empty error. Only an API
-    caller can get here (the page always uploads), so a plain ``gr.Error`` is right."""
-
-    async def preprocess_data(self, *args, **kwargs):
-        try:
-            return await super().preprocess_data(*args, **kwargs)
-        except InvalidPathError:
-            raise _refusal("That file was not uploaded through this page, so it is not read (the server never "
-                           "opens a path it is sent). Choose the file with the upload box.") from None
-        except (ValidationError, ValueError) as exc:  # too few values, a file given as a bare string...
-            raise _refusal("The data sent does not fit the inputs of this page; upload files with the upload "
-                           f"box, or with handle_file() of gradio_client ({str(exc).splitlines()[0][:160]}).") \
-                from None
-
-
-def _refusal(message: str) -> gr.Error:
-    return gr.Error(render.esc(message), print_exception=False)
-
-
 def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, stream_delay: float = 0.1,
               max_upload_bytes: int = MAX_UPLOAD_BYTES, watcher: FolderWatcher | None = None) -> gr.Blocks:
     """The chat page for ``assistant`` serving ``corpus_dir``; added articles go to
@@ -118,7 +95,7 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
         watcher.on_change = lambda: print(f"articles changed on disk: index {docs_tab.refresh_from_disk()}, "
                                           f"{len(docs_tab.docs)} articles", flush=True)
         watcher.start()
-    with _Blocks(title="News QA — answers with citations", fill_width=True) as demo:
+    with CheckedBlocks(title="News QA — answers with citations", fill_width=True) as demo:
         with gr.Row(elem_id="top"):
             gr.Markdown("### Ask the news articles\nEvery claim links to the sentence it comes from: "
                         "click a marker like [1] to see it highlighted in its article.")
