@@ -1,6 +1,6 @@
 """``python -m eval``: the same as ``rag eval``."""
 import sys
 
-from .run import main
+from eval.run import main
 
 sys.exit(main())

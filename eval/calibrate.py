@@ -28,9 +28,9 @@ if __package__ in (None, ""):  # `python eval/calibrate.py`: as in eval/run.py
     sys.path[0] = str(Path(__file__).resolve().parents[1])
     __package__ = "eval"  # noqa: A001
 
-from .datasets import GoldItem, load_jsonl  # noqa: E402
-from .metrics import correct, mean, refusal_scores  # noqa: E402
-from .scoring import supports  # noqa: E402
+from eval.datasets import GoldItem, load_jsonl  # noqa: E402
+from eval.metrics import correct, mean, refusal_scores  # noqa: E402
+from eval.scoring import supports  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETER = {"rules": "threshold", "llm": "llm_threshold"}  # Assistant.open's setting for each answerer

@@ -19,8 +19,8 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .metrics import CORRECT_RULE, mean, percentile, ratio, refusal_scores
-from .plot import plot_by_kind
+from eval.metrics import CORRECT_RULE, mean, percentile, ratio, refusal_scores
+from eval.plot import plot_by_kind
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 PLOT_STEM = "scores_by_kind"  # one PNG per answerer: scores_by_kind_<answerer>.png

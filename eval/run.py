@@ -24,8 +24,8 @@ if __package__ in (None, ""):  # `python eval/run.py`: make `eval` and `rag` imp
     sys.path[0] = str(Path(__file__).resolve().parents[1])  # eval/ off the path (eval/datasets.py is no `datasets`)
     __package__ = "eval"  # noqa: A001 - lets the relative imports below work
 
-from . import datasets, report  # noqa: E402
-from .scoring import relevant_counts, score  # noqa: E402
+from eval import datasets, report  # noqa: E402
+from eval.scoring import relevant_counts, score  # noqa: E402
 
 EVAL_DIR = Path(__file__).resolve().parent
 ROOT = EVAL_DIR.parent

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .datasets import GoldItem
-from .metrics import (best_score, contains, correct, exact_match, ndcg_at_k, overlaps, recall_at_k, reciprocal_rank,
+from eval.datasets import GoldItem
+from eval.metrics import (best_score, contains, correct, exact_match, ndcg_at_k, overlaps, recall_at_k, reciprocal_rank,
                       token_f1, values)
 
 

@@ -16,9 +16,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .sentences import split_sentences
-from .tokens import count_tokens, count_tokens_batch
-from .types import Chunk, Document, Sentence, Span
+from rag.sentences import split_sentences
+from rag.tokens import count_tokens, count_tokens_batch
+from rag.types import Chunk, Document, Sentence, Span
 
 
 def stable_id(doc_id: str, start: int, end: int, text: str) -> str:

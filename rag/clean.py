@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .meta import MONTH, WEEKDAY
-from .types import Span
+from rag.meta import MONTH, WEEKDAY
+from rag.types import Span
 
 # Whole lines that are site chrome, not article text. Anchored, case-insensitive.
 _FURNITURE = [

@@ -12,14 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import RagError
-from .meta import printable
+from rag.errors import RagError
+from rag.meta import printable
 
 EXIT_USER_ERROR = 2
 
 
 def default_corpus() -> str:
-    from .meta import PROJECT_ROOT
+    from rag.meta import PROJECT_ROOT
 
     local = Path("seeds")
     return str(local) if local.is_dir() else str(PROJECT_ROOT / "seeds")
@@ -36,7 +36,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def uploads_for(args, corpus: str | Path) -> Path:
     """The uploads folder of ``corpus``: --uploads-dir, else the user-data default."""
-    from .userdata import uploads_dir
+    from rag.userdata import uploads_dir
 
     return Path(args.uploads_dir) if getattr(args, "uploads_dir", None) else uploads_dir(corpus)
 
@@ -122,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True):
-    from .embed import SentenceTransformerEmbedder
-    from .engine import open_index
+    from rag.embed import SentenceTransformerEmbedder
+    from rag.engine import open_index
 
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
     embedder = SentenceTransformerEmbedder(args.model)
@@ -150,8 +150,8 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from .query import clean_query
-    from .retriever import Retriever
+    from rag.query import clean_query
+    from rag.retriever import Retriever
 
     clean_query(args.question)  # fail fast, before the model loads
     index, embedder, _, _ = _open(args)

@@ -14,10 +14,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .errors import QueryError
-from .answer.followup import turns
-from .query import clean_query
-from .types import Answer
+from rag.errors import QueryError
+from rag.answer.followup import turns
+from rag.query import clean_query
+from rag.types import Answer
 
 
 def read_history(path: str | None) -> list[dict]:
@@ -64,8 +64,8 @@ def render(answer: Answer, asked: str) -> str:
 
 
 def run(args) -> int:
-    from .answer.assistant import Assistant
-    from .cli import answerer_settings, default_corpus, uploads_for
+    from rag.answer.assistant import Assistant
+    from rag.cli import answerer_settings, default_corpus, uploads_for
 
     question = clean_query(args.question)  # fail fast, before the model loads
     history = read_history(args.history)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
-from .model_id import model_identity
+from rag.errors import ModelError
+from rag.model_id import model_identity
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -128,7 +128,7 @@ class SentenceTransformerEmbedder(Embedder):
         """The ONNX Runtime encoder when the backend allows and the model suits it, else None."""
         if self._onnx is not None or self.backend == "torch":
             return self._onnx
-        from .onnx_backend import OnnxEncoder, supported
+        from rag.onnx_backend import OnnxEncoder, supported
 
         path = Path(self._path())
         usable = path.is_dir() and supported(path)

@@ -18,13 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .chunk import Chunker
-from .embed import Embedder
-from .errors import IndexFormatError, IndexStoreError
-from .index import Index, Step, corpus_hash, doc_hash
-from .ingest import Corpus
-from .persist import check_compatible, load, read_manifest, save
-from .store import live_generation
+from rag.chunk import Chunker
+from rag.embed import Embedder
+from rag.errors import IndexFormatError, IndexStoreError
+from rag.index import Index, Step, corpus_hash, doc_hash
+from rag.ingest import Corpus
+from rag.persist import check_compatible, load, read_manifest, save
+from rag.store import live_generation
 
 INDEX_DIRNAME = ".rag-index"
 

@@ -21,13 +21,13 @@ from typing import Callable
 
 import numpy as np
 
-from .chunk import Chunker
-from .embed import Embedder
-from .html import to_plain
-from .ingest import Corpus
-from .lexical import Lexical
-from .types import Chunk, Document, Sentence
-from .vectors import VectorIndex
+from rag.chunk import Chunker
+from rag.embed import Embedder
+from rag.html import to_plain
+from rag.ingest import Corpus
+from rag.lexical import Lexical
+from rag.types import Chunk, Document, Sentence
+from rag.vectors import VectorIndex
 
 FORMAT_VERSION = 2  # 2: every file checksummed (rag.store), model identity by content
 log = logging.getLogger("rag.index")

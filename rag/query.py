@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import QueryError
+from rag.errors import QueryError
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 1000

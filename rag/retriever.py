@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import Embedder, SentenceTransformerEmbedder
-from .fusion import Weights, cap_per_document, fuse
-from .index import Index
-from .errors import QueryError
-from .query import check_filters, clean_query
-from .types import Passage, SentenceHit
+from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.fusion import Weights, cap_per_document, fuse
+from rag.index import Index
+from rag.errors import QueryError
+from rag.query import check_filters, clean_query
+from rag.types import Passage, SentenceHit
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -53,7 +53,7 @@ class Retriever:
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None,
              model: str | None = None, embedder: Embedder | None = None, **kwargs) -> "Retriever":
         """Load the index of ``corpus_dir``, building or updating it when needed."""
-        from .engine import open_index
+        from rag.engine import open_index
 
         embedder = embedder or SentenceTransformerEmbedder(model)
         index, _ = open_index(corpus_dir, index_dir=index_dir, embedder=embedder)

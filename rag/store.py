@@ -37,7 +37,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexFormatError, IndexStoreError
+from rag.errors import IndexFormatError, IndexStoreError
 
 POINTER = "CURRENT"
 CHECKSUMS = "CHECKSUMS"

@@ -23,8 +23,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from .files import list_articles
-from .sidecar import SIDECAR
+from rag.files import list_articles
+from rag.sidecar import SIDECAR
 
 log = logging.getLogger("rag.watch")
 

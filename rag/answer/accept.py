@@ -22,13 +22,13 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ..nlp import terms
-from ..values import canonical, dates, numbers, squad_normalize
-from .draft import Question
-from .evidence import Evidence
-from .ground import ground
-from .reader import Pick, states, support, usable
-from .spans import Candidate
+from rag.nlp import terms
+from rag.values import canonical, dates, numbers, squad_normalize
+from rag.answer.draft import Question
+from rag.answer.evidence import Evidence
+from rag.answer.ground import ground
+from rag.answer.reader import Pick, states, support, usable
+from rag.answer.spans import Candidate
 
 _COUNTED = frozenset({"number", "money", "percent", "quantity", "age"})
 _NAMED = frozenset({"person", "org", "place", "nationality", "name"})

@@ -27,27 +27,27 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from ..embed import SentenceTransformerEmbedder
-from ..engine import open_index
-from ..errors import AnswererError, CorpusError
-from ..nlp import parse
-from ..query import clean_query
-from ..retriever import Retriever
-from ..types import Answer, Disagreement, Version
-from .accept import echoes, proposal_pick, type_agrees, yes_no_pick
-from .backends import fallback_note, make_answerer
-from .compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
-from .conflicts import alternatives
-from .draft import Question
-from .evidence import EvidenceScorer
-from .followup import dangling, resolve
-from .qtype import AnswerType, detect, looks_english
-from .reader import Pick, usable
-from .rewrite import LLMRewriter
-from .rules import RuleAnswerer
-from .scope import scope_of
-from .terms import WordSimilarity, question_terms
-from .verify import bad_markers, unsupported
+from rag.embed import SentenceTransformerEmbedder
+from rag.engine import open_index
+from rag.errors import AnswererError, CorpusError
+from rag.nlp import parse
+from rag.query import clean_query
+from rag.retriever import Retriever
+from rag.types import Answer, Disagreement, Version
+from rag.answer.accept import echoes, proposal_pick, type_agrees, yes_no_pick
+from rag.answer.backends import fallback_note, make_answerer
+from rag.answer.compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
+from rag.answer.conflicts import alternatives
+from rag.answer.draft import Question
+from rag.answer.evidence import EvidenceScorer
+from rag.answer.followup import dangling, resolve
+from rag.answer.qtype import AnswerType, detect, looks_english
+from rag.answer.reader import Pick, usable
+from rag.answer.rewrite import LLMRewriter
+from rag.answer.rules import RuleAnswerer
+from rag.answer.scope import scope_of
+from rag.answer.terms import WordSimilarity, question_terms
+from rag.answer.verify import bad_markers, unsupported
 
 # Calibrated on eval/dev.jsonl by eval/calibrate.py (predicate_penalty 0.25, shrinking with the dense
 # cosine between 0.6 and 0.8: see reader.penalty); never tuned on gold.

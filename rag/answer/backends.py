@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import AnswererError
+from rag.errors import AnswererError
 
 KINDS = ("llm", "rules")
 
@@ -34,14 +34,14 @@ def make_answerer(kind: str = "llm", *, llm_model: str | Path | None = None, llm
         raise ValueError(f"answerer must be one of {', '.join(KINDS)}; got {kind!r}.")
     if kind == "rules":
         return None, None
-    from .llm import LLMAnswerer
+    from rag.answer.llm import LLMAnswerer
 
     if llm_url:
-        from .endpoint import EndpointChat
+        from rag.answer.endpoint import EndpointChat
 
         return LLMAnswerer(EndpointChat(llm_url, model=llm_name, timeout=llm_timeout), timeout=llm_timeout), None
-    from .llama_local import LlamaCppChat
-    from .model_files import resolve_model
+    from rag.answer.llama_local import LlamaCppChat
+    from rag.answer.model_files import resolve_model
 
     try:
         path = resolve_model(None if llm_model is None else str(llm_model), cache_dir=llm_cache)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evidence import Evidence
-from .terms import SPEECH
-from ..clean import blank_references
-from ..nlp import stem
-from ..types import Citation
+from rag.answer.evidence import Evidence
+from rag.answer.terms import SPEECH
+from rag.clean import blank_references
+from rag.nlp import stem
+from rag.types import Citation
 
 # Words of the answer templates, so the verifier does not ask the articles for them.
 TEMPLATE_WORDS = frozenset("sources differ according articles don't say closest passages related english "

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from ..nlp import terms
-from .terms import best_match
-from ..values import dates
+from rag.nlp import terms
+from rag.answer.terms import best_match
+from rag.values import dates
 
 SCOPE = frozenset("total overall cumulative month week year since far another further additional more earlier "
                   "later previous last first second third new separate same".split())

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
-from .evidence import Evidence
-from .qtype import AnswerType
-from .terms import QuestionTerms
+from rag.answer.evidence import Evidence
+from rag.answer.qtype import AnswerType
+from rag.answer.terms import QuestionTerms
 
 OnToken = Callable[[str], None]  # receives each piece of model text as it is generated
 

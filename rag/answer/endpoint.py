@@ -35,8 +35,8 @@ import urllib.request
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from ..errors import AnswererError
-from .draft import OnToken
+from rag.errors import AnswererError
+from rag.answer.draft import OnToken
 
 EXAMPLE_URL = "http://127.0.0.1:8080/v1"
 START_HINT = "start one (e.g. `python -m llama_cpp.server --model FILE`) or drop --llm-url to use the bundled model"

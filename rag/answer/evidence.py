@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..index import Index
-from ..nlp import stem
-from .terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
-from ..types import Passage
+from rag.index import Index
+from rag.nlp import stem
+from rag.answer.terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
+from rag.types import Passage
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import QueryError
-from ..nlp import parse
-from .qtype import detect
+from rag.errors import QueryError
+from rag.nlp import parse
+from rag.answer.qtype import detect
 
 # pronoun -> (category it refers to, grammatical form)
 PRONOUNS = {"he": ("person", "plain"), "him": ("person", "plain"), "his": ("person", "poss"),

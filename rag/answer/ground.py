@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ..values import numbers
-from .evidence import Evidence
+from rag.values import numbers
+from rag.answer.evidence import Evidence
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                          "`": "'", "´": "'"})

@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import AnswererError
-from .draft import OnToken
+from rag.errors import AnswererError
+from rag.answer.draft import OnToken
 
 
 class LlamaCppChat:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .draft import ChatModel, Draft, OnToken, Question
-from .evidence import Evidence
+from rag.answer.draft import ChatModel, Draft, OnToken, Question
+from rag.answer.evidence import Evidence
 
 SYSTEM = ("You answer questions using only the given news context. Reply with the shortest exact phrase copied "
           "from the context (for a who-question, the person's name; for how many, the number). If the context "

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evidence import Evidence
-from ..nlp import parse_many, stem, terms
-from .qtype import AnswerType
-from .spans import Candidate, candidates
-from .terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
-from ..values import canonical, dates, fold, numbers, pair_key, squad_normalize
+from rag.answer.evidence import Evidence
+from rag.nlp import parse_many, stem, terms
+from rag.answer.qtype import AnswerType
+from rag.answer.spans import Candidate, candidates
+from rag.answer.terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
+from rag.values import canonical, dates, fold, numbers, pair_key, squad_normalize
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ Example:
 """
 from __future__ import annotations
 
-from ..nlp import terms
-from .draft import ChatModel
-from .followup import resolve, turns
+from rag.nlp import terms
+from rag.answer.draft import ChatModel
+from rag.answer.followup import resolve, turns
 
 SYSTEM = ("Rewrite the user's last question so that it can be understood without the conversation: replace "
           "pronouns and vague references with what they refer to. Keep everything else. Reply with the rewritten "

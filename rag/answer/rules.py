@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .draft import Draft, OnToken, Question
-from .evidence import Evidence
-from .reader import Pick, read, read_yes_no
+from rag.answer.draft import Draft, OnToken, Question
+from rag.answer.evidence import Evidence
+from rag.answer.reader import Pick, read, read_yes_no
 
 
 class RuleAnswerer:

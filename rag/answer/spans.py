@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..nlp import FUNCTION_WORDS, stem
-from .qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
-from .syntax import counts, focus_bonus, governor_bonus, in_question, is_addressee, is_speaker, with_of
-from .terms import SPEECH
+from rag.nlp import FUNCTION_WORDS, stem
+from rag.answer.qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
+from rag.answer.syntax import counts, focus_bonus, governor_bonus, in_question, is_addressee, is_speaker, with_of
+from rag.answer.terms import SPEECH
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|few|several)"
 PATTERNS = {

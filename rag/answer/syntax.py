@@ -9,8 +9,8 @@ Example:
 """
 from __future__ import annotations
 
-from ..nlp import stem
-from .terms import SPEECH, name_match
+from rag.nlp import stem
+from rag.answer.terms import SPEECH, name_match
 
 
 def in_question(tok, words: set[str]) -> bool:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lru import LRU
-from ..nlp import FUNCTION_WORDS, parse, stem, terms
+from rag.lru import LRU
+from rag.nlp import FUNCTION_WORDS, parse, stem, terms
 
 SPEECH = frozenset(stem(w) for w in """say said tell told state add announce claim note comment describe report cite
     quote stress warn explain inform underline point declare insist ask reply respond write wrote written argue

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from ..nlp import FUNCTION_WORDS, WORD_RE
-from ..values import dates, fold, numbers
+from rag.nlp import FUNCTION_WORDS, WORD_RE
+from rag.values import dates, fold, numbers
 
 MARKER = re.compile(r"\[(\d+)\]")
 _CAPITAL = re.compile(r"^[A-Z]")

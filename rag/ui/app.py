@@ -26,15 +26,15 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phone
 
 import gradio as gr  # noqa: E402
 
-from ..errors import RagError  # noqa: E402
-from ..meta import printable  # noqa: E402
-from ..watch import FolderWatcher  # noqa: E402
-from . import render  # noqa: E402
-from .blocks import CheckedBlocks  # noqa: E402
-from .chat import ChatTab  # noqa: E402
-from .documents import DocumentsTab  # noqa: E402
-from .ready import quiet_logs, ready_html, warm  # noqa: E402
-from .upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Uploader  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+from rag.meta import printable  # noqa: E402
+from rag.watch import FolderWatcher  # noqa: E402
+from rag.ui import render  # noqa: E402
+from rag.ui.blocks import CheckedBlocks  # noqa: E402
+from rag.ui.chat import ChatTab  # noqa: E402
+from rag.ui.documents import DocumentsTab  # noqa: E402
+from rag.ui.ready import quiet_logs, ready_html, warm  # noqa: E402
+from rag.ui.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Uploader  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?", "Who is the Kremlin spokesman?",
@@ -227,9 +227,9 @@ def check_port(host: str, port: int) -> None:
 def run(args) -> int:
     """``rag serve``: load and warm up the models and the index, then serve until
     interrupted. The console says only what a user can act on."""
-    from ..answer.assistant import Assistant
-    from ..cli import answerer_settings, default_corpus, uploads_for
-    from .ready import answerer_label
+    from rag.answer.assistant import Assistant
+    from rag.cli import answerer_settings, default_corpus, uploads_for
+    from rag.ui.ready import answerer_label
 
     corpus = args.corpus or default_corpus()
     uploads = uploads_for(args, corpus)

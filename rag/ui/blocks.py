@@ -17,7 +17,7 @@ import gradio as gr
 from gradio.exceptions import InvalidPathError
 from pydantic import ValidationError
 
-from .render import esc
+from rag.ui.render import esc
 
 
 class CheckedBlocks(gr.Blocks):

@@ -21,13 +21,13 @@ from datetime import date
 
 import gradio as gr
 
-from ..answer.scope import scope_of
-from ..errors import RagError
-from ..html import to_plain
-from ..query import clean_query
-from . import render
-from .documents import read_source
-from .notices import explain, inline_error
+from rag.answer.scope import scope_of
+from rag.errors import RagError
+from rag.html import to_plain
+from rag.query import clean_query
+from rag.ui import render
+from rag.ui.documents import read_source
+from rag.ui.notices import explain, inline_error
 
 
 def check_date(value: str, name: str) -> tuple[str | None, str | None]:

@@ -15,7 +15,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..types import Answer, Passage
+from rag.types import Answer, Passage
 
 
 def byline(source: str | None, date: str | None) -> str:

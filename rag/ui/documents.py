@@ -17,13 +17,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..html import to_plain
-from ..index import Step
-from ..ingest import parse_document, read_text
-from ..meta import resolve_path
-from . import docview, render
-from .notices import explain, inline_error, log
-from .upload import Uploader
+from rag.html import to_plain
+from rag.index import Step
+from rag.ingest import parse_document, read_text
+from rag.meta import resolve_path
+from rag.ui import docview, render
+from rag.ui.notices import explain, inline_error, log
+from rag.ui.upload import Uploader
 
 # Shares of the bar: checking the files, splitting the new ones into sentences, embedding.
 _SPANS = {"checking": (0.0, 0.1), "parsing": (0.1, 0.35), "embedding": (0.35, 0.97)}

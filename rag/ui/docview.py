@@ -13,8 +13,8 @@ Example:
 from __future__ import annotations
 
 
-from .copytext import byline
-from .highlight import esc, line_breaks, same_text
+from rag.ui.copytext import byline
+from rag.ui.highlight import esc, line_breaks, same_text
 
 
 def documents_table(docs, removable: set[str] = frozenset()) -> str:

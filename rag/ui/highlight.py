@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..html import to_plain
+from rag.html import to_plain
 
 
 def esc(text) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from ..errors import RagError
-from .render import esc
+from rag.errors import RagError
+from rag.ui.render import esc
 
 log = logging.getLogger("rag.ui")
 

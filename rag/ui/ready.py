@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import time
 
-from ..nlp import parse_many
-from .render import esc
+from rag.nlp import parse_many
+from rag.ui.render import esc
 
 WARM_QUESTIONS = 2
 WARM_SENTENCES = 2000  # at most this many sentences parsed ahead (the parse cache holds 4096)

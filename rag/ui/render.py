@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from ..html import to_plain
-from ..types import Answer, Citation, Disagreement, Passage
-from .copytext import byline, copy_text, related_articles
-from .highlight import esc, highlight, line_breaks, same_text
+from rag.html import to_plain
+from rag.types import Answer, Citation, Disagreement, Passage
+from rag.ui.copytext import byline, copy_text, related_articles
+from rag.ui.highlight import esc, highlight, line_breaks, same_text
 
 MARKER_RE = re.compile(r"[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]")  # leading blanks: the marker hugs its word
 _TOOLTIP_CHARS = 300

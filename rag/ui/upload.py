@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import CorpusError
-from ..files import Unreadable, decode, list_articles
-from ..index import Step
-from ..ingest import parse_document
-from .journal import UploadJournal
+from rag.errors import CorpusError
+from rag.files import Unreadable, decode, list_articles
+from rag.index import Step
+from rag.ingest import parse_document
+from rag.ui.journal import UploadJournal
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html")
 MAX_UPLOAD_BYTES = 2_000_000
