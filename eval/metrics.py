@@ -27,10 +27,10 @@ import math
 import re
 from typing import Sequence
 
-from rag.values import squad_normalize
+from rag.text.values import squad_normalize
 
 # -- answers: SQuAD v2.0 (evaluate-v2.0.py) EM and F1 ---------------------------------------------------------------
-# One normalisation for the assistant and its evaluation: rag.values.squad_normalize is SQuAD's
+# One normalisation for the assistant and its evaluation: rag.text.values.squad_normalize is SQuAD's
 # (lower case, punctuation and a/an/the dropped, single spaces) and also drops curly quotes and dashes.
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rag.meta import MONTH, WEEKDAY
+from rag.text.dates import MONTH, WEEKDAY
 from rag.types import Span
 
 # Whole lines that are site chrome, not article text. Anchored, case-insensitive.

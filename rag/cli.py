@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 from rag.errors import RagError
-from rag.meta import printable
+from rag.text.printable import printable
 
 EXIT_USER_ERROR = 2
 
 
 def default_corpus() -> str:
-    from rag.meta import PROJECT_ROOT
+    from rag.paths import PROJECT_ROOT
 
     local = Path("seeds")
     return str(local) if local.is_dir() else str(PROJECT_ROOT / "seeds")

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from rag.clean import DATE_LINE_RE
-from rag.meta import DATE_RE, find_date
+from rag.text.dates import DATE_RE, find_date
 
 HEAD_LINES = 12  # datelines, bylines and publication lines sit above the story
 TAIL_LINES = 8   # copyright and "Source:" lines sit below it

@@ -26,7 +26,9 @@ from rag.docmeta import read_meta
 from rag.errors import CorpusError
 from rag.files import Unreadable, decode, list_articles, read_bytes
 from rag.html import html_blocks, to_plain
-from rag.meta import display_path, parse_date, printable
+from rag.paths import display_path
+from rag.text.dates import parse_date
+from rag.text.printable import printable
 from rag.sidecar import SIDECAR, load_sidecar
 from rag.types import Document
 

@@ -29,7 +29,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 def _nlp():
     import spacy  # imported lazily: start-up of commands that never split stays fast
 
-    from rag.nlp import references_as_punctuation
+    from rag.text.language import references_as_punctuation
 
     nlp = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
     nlp.enable_pipe("senter")

@@ -22,7 +22,8 @@ import json
 from pathlib import Path
 
 from rag.files import Unreadable, decode, read_bytes
-from rag.meta import parse_date, printable
+from rag.text.dates import parse_date
+from rag.text.printable import printable
 
 SIDECAR = "metadata.json"
 FIELDS = ("title", "source", "date")

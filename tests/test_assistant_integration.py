@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rag.answer.assistant import Assistant
 from rag.errors import QueryError
-from rag.values import numbers
+from rag.text.values import numbers
 from rag.answer.verify import MARKER, claim_markers
 
 from conftest import ROOT, SEEDS

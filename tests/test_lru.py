@@ -61,7 +61,7 @@ def test_word_similarity_is_bounded_and_right_after_eviction():
 
 
 def test_parse_cache_is_bounded(monkeypatch):
-    from rag import nlp
+    from rag.text import language as nlp
 
     cache = nlp._ParseCache(5)
     docs = cache.get_many([f"Sentence number {i} is here." for i in range(12)])

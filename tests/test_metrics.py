@@ -12,7 +12,7 @@ from eval import metrics
 from eval.metrics import (answer_match, best_score, contains, correct, exact_match, mean, ndcg_at_k, overlaps,
                           percentile, ratio, recall_at_k, reciprocal_rank, refusal_scores, token_f1, value_match,
                           values)
-from rag.values import squad_normalize
+from rag.text.values import squad_normalize
 
 
 def test_docstring_examples():
@@ -20,7 +20,7 @@ def test_docstring_examples():
     assert tried > 20 and failed == 0
 
 
-# -- SQuAD normalisation (one function, rag.values.squad_normalize), EM and F1 (evaluate-v2.0.py) ----------------
+# -- SQuAD normalisation (one function, rag.text.values.squad_normalize), EM and F1 (evaluate-v2.0.py) ----------------
 
 @pytest.mark.parametrize("raw, norm", [
     ("The Cat", "cat"),

@@ -5,7 +5,7 @@ import pytest
 
 from rag.answer.qtype import detect
 from rag.answer.reader import penalty, states, support
-from rag.values import canonical, pair_key
+from rag.text.values import canonical, pair_key
 
 
 def ev(dense: float, score: float = 0.5, predicate_ok: bool | None = False):

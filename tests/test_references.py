@@ -6,7 +6,7 @@ import re
 import pytest
 
 from rag.clean import blank_references
-from rag.nlp import parse
+from rag.text.language import parse
 from rag.sentences import split_sentences
 from rag.types import Span
 

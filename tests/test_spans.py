@@ -1,7 +1,7 @@
 """Span extraction on small hand-made sentences (spaCy parses, no embeddings)."""
 import pytest
 
-from rag.nlp import parse, terms
+from rag.text.language import parse, terms
 from rag.answer.qtype import detect
 from rag.answer.spans import candidates
 

@@ -224,7 +224,7 @@ def test_a_kill_during_an_upload_is_finished_or_left_out_at_the_next_start_and_s
     import sys
 
     from conftest import ROOT
-    from rag.meta import resolve_path
+    from rag.paths import resolve_path
 
     uploader, index_dir, refresh = indexed
     src = upload(tmp_path, "glacier.txt", ARTICLE)

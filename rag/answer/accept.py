@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from rag.nlp import terms
-from rag.values import canonical, dates, numbers, squad_normalize
+from rag.text.language import terms
+from rag.text.values import canonical, dates, numbers, squad_normalize
 from rag.answer.draft import Question
 from rag.answer.evidence import Evidence
 from rag.answer.ground import ground

@@ -30,7 +30,7 @@ from pathlib import Path
 from rag.embed import SentenceTransformerEmbedder
 from rag.engine import open_index
 from rag.errors import AnswererError, CorpusError
-from rag.nlp import parse
+from rag.text.language import parse
 from rag.query import clean_query
 from rag.retriever import Retriever
 from rag.types import Answer, Disagreement, Version

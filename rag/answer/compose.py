@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rag.answer.evidence import Evidence
 from rag.answer.terms import SPEECH
 from rag.clean import blank_references
-from rag.nlp import stem
+from rag.text.language import stem
 from rag.types import Citation
 
 # Words of the answer templates, so the verifier does not ask the articles for them.

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from rag.nlp import terms
+from rag.text.language import terms
 from rag.answer.terms import best_match
-from rag.values import dates
+from rag.text.values import dates
 
 SCOPE = frozenset("total overall cumulative month week year since far another further additional more earlier "
                   "later previous last first second third new separate same".split())

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.index import Index
-from rag.nlp import stem
+from rag.text.language import stem
 from rag.answer.terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
 from rag.types import Passage
 

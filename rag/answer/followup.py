@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from rag.errors import QueryError
-from rag.nlp import parse
+from rag.text.language import parse
 from rag.answer.qtype import detect
 
 # pronoun -> (category it refers to, grammatical form)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.nlp import FUNCTION_WORDS, WORD_RE, parse, stem
+from rag.text.language import FUNCTION_WORDS, WORD_RE, parse, stem
 
 LABELS = {
     "number": ("CARDINAL", "QUANTITY", "PERCENT", "MONEY"), "money": ("MONEY", "CARDINAL"),

@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
-from rag.nlp import parse_many, stem, terms
+from rag.text.language import parse_many, stem, terms
 from rag.answer.qtype import AnswerType
 from rag.answer.spans import Candidate, candidates
 from rag.answer.terms import HAVE, SPEECH, QuestionTerms, name_match, best_match
-from rag.values import canonical, dates, fold, numbers, pair_key, squad_normalize
+from rag.text.values import canonical, dates, fold, numbers, pair_key, squad_normalize
 
 
 @dataclass(frozen=True)

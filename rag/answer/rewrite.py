@@ -15,7 +15,7 @@ Example:
 """
 from __future__ import annotations
 
-from rag.nlp import terms
+from rag.text.language import terms
 from rag.answer.draft import ChatModel
 from rag.answer.followup import resolve, turns
 

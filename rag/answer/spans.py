@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.nlp import FUNCTION_WORDS, stem
+from rag.text.language import FUNCTION_WORDS, stem
 from rag.answer.qtype import GENERIC_NOUNS, MEDIA_NOUNS, PERSON_NOUNS, AnswerType
 from rag.answer.syntax import counts, focus_bonus, governor_bonus, in_question, is_addressee, is_speaker, with_of
 from rag.answer.terms import SPEECH

@@ -9,7 +9,7 @@ Example:
 """
 from __future__ import annotations
 
-from rag.nlp import stem
+from rag.text.language import stem
 from rag.answer.terms import SPEECH, name_match
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.lru import LRU
-from rag.nlp import FUNCTION_WORDS, parse, stem, terms
+from rag.text.language import FUNCTION_WORDS, parse, stem, terms
 
 SPEECH = frozenset(stem(w) for w in """say said tell told state add announce claim note comment describe report cite
     quote stress warn explain inform underline point declare insist ask reply respond write wrote written argue

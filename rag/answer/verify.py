@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from rag.nlp import FUNCTION_WORDS, WORD_RE
-from rag.values import dates, fold, numbers
+from rag.text.language import FUNCTION_WORDS, WORD_RE
+from rag.text.values import dates, fold, numbers
 
 MARKER = re.compile(r"\[(\d+)\]")
 _CAPITAL = re.compile(r"^[A-Z]")

@@ -27,7 +27,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phone
 import gradio as gr  # noqa: E402
 
 from rag.errors import RagError  # noqa: E402
-from rag.meta import printable  # noqa: E402
+from rag.text.printable import printable  # noqa: E402
 from rag.watch import FolderWatcher  # noqa: E402
 from rag.ui import render  # noqa: E402
 from rag.ui.blocks import CheckedBlocks  # noqa: E402

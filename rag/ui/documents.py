@@ -20,7 +20,7 @@ import gradio as gr
 from rag.html import to_plain
 from rag.index import Step
 from rag.ingest import parse_document, read_text
-from rag.meta import resolve_path
+from rag.paths import resolve_path
 from rag.ui import docview, render
 from rag.ui.notices import explain, inline_error, log
 from rag.ui.upload import Uploader

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 
-from rag.nlp import parse_many
+from rag.text.language import parse_many
 from rag.ui.render import esc
 
 WARM_QUESTIONS = 2

@@ -1,4 +1,4 @@
-"""Small helpers for document metadata: dates, display paths, printable names.
+"""Full dates with a year, written out in article text, as ISO ``YYYY-MM-DD``.
 
 Example:
     >>> parse_date("Sunday, April 5, 2020"), parse_date("3 February 2020"), parse_date("soon")
@@ -7,11 +7,7 @@ Example:
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _FORMATS = ["%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
 MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -51,35 +47,3 @@ def find_date(text: str) -> str | None:
         if found:
             return found
     return None
-
-
-def display_path(path: str | Path) -> str:
-    """Path relative to the project root when inside it, else absolute."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def resolve_path(shown: str) -> Path:
-    """Inverse of :func:`display_path`: an absolute path to open."""
-    path = Path(shown)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
-def printable(text: str) -> str:
-    """``text`` safe for one line of a terminal: control characters (a newline in
-    a file name), format characters and lone surrogates (file-name bytes that are
-    not UTF-8) are written as backslash escapes; everything else is kept.
-
-    >>> print(printable("a\\nb.txt"), printable("caf\\udce9.txt"))
-    a\\nb.txt caf\\udce9.txt
-    """
-    if text.isprintable():
-        return text
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in _UNPRINTABLE else c
-                   for c in text)
