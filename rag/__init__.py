@@ -12,9 +12,9 @@ _EXPORTS = {
     "Corpus": "rag.ingest", "Chunker": "rag.chunk", "Index": "rag.index", "Retriever": "rag.retriever",
     "Embedder": "rag.embed", "SentenceTransformerEmbedder": "rag.embed", "Weights": "rag.fusion",
     "open_index": "rag.engine", "Assistant": "rag.answer.assistant",
-    "Document": "rag.types", "Chunk": "rag.types", "Sentence": "rag.types", "Passage": "rag.types",
-    "SentenceHit": "rag.types", "Citation": "rag.types", "Answer": "rag.types", "Disagreement": "rag.types",
-    "Version": "rag.types",
+    "Document": "rag.records", "Chunk": "rag.records", "Sentence": "rag.records", "Passage": "rag.records",
+    "SentenceHit": "rag.records", "Citation": "rag.records", "Answer": "rag.records", "Disagreement": "rag.records",
+    "Version": "rag.records",
     "RagError": "rag.errors", "CorpusError": "rag.errors", "IndexStoreError": "rag.errors",
     "IndexMismatchError": "rag.errors", "ModelError": "rag.errors", "QueryError": "rag.errors",
 }

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rag.sentences import split_sentences
 from rag.tokens import count_tokens, count_tokens_batch
-from rag.types import Chunk, Document, Sentence, Span
+from rag.records import Chunk, Document, Sentence, Span
 
 
 def stable_id(doc_id: str, start: int, end: int, text: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from rag.text.dates import MONTH, WEEKDAY
-from rag.types import Span
+from rag.records import Span
 
 # Whole lines that are site chrome, not article text. Anchored, case-insensitive.
 _FURNITURE = [

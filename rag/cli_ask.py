@@ -3,7 +3,7 @@
 Without ``--json``: the answer, the query actually searched when a follow-up
 was rewritten, then the numbered sources (or, on a refusal, the closest
 passages as "related"). With ``--json``: exactly the fields of
-:class:`~rag.types.Answer`. Bad input (an empty or huge question, an
+:class:`~rag.records.Answer`. Bad input (an empty or huge question, an
 unreadable history file) raises :class:`~rag.errors.QueryError`, which
 ``rag.cli.main`` prints as one line and exit code 2.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from rag.errors import QueryError
 from rag.answer.followup import turns
 from rag.query import clean_query
-from rag.types import Answer
+from rag.records import Answer
 
 
 def read_history(path: str | None) -> list[dict]:

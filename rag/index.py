@@ -26,7 +26,7 @@ from rag.embed import Embedder
 from rag.html import to_plain
 from rag.ingest import Corpus
 from rag.lexical import Lexical
-from rag.types import Chunk, Document, Sentence
+from rag.records import Chunk, Document, Sentence
 from rag.vectors import VectorIndex
 
 FORMAT_VERSION = 2  # 2: every file checksummed (rag.store), model identity by content

@@ -30,7 +30,7 @@ from rag.paths import display_path
 from rag.text.dates import parse_date
 from rag.text.printable import printable
 from rag.sidecar import SIDECAR, load_sidecar
-from rag.types import Document
+from rag.records import Document
 
 log = logging.getLogger("rag.ingest")
 

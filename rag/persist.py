@@ -18,7 +18,7 @@ import numpy as np
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index import FORMAT_VERSION, DocRecord, Index
 from rag.store import FIX, read_generation, write_generation
-from rag.types import Chunk, Sentence
+from rag.records import Chunk, Sentence
 from rag.vectors import VectorIndex
 
 FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.bin", "sentences.npy")

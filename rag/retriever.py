@@ -17,7 +17,7 @@ from rag.fusion import Weights, cap_per_document, fuse
 from rag.index import Index
 from rag.errors import QueryError
 from rag.query import check_filters, clean_query
-from rag.types import Passage, SentenceHit
+from rag.records import Passage, SentenceHit
 
 MODES = ("hybrid", "dense", "lexical")
 

@@ -8,7 +8,7 @@ import pytest
 from rag.clean import blank_references
 from rag.text.language import parse
 from rag.sentences import split_sentences
-from rag.types import Span
+from rag.records import Span
 
 GLACIER = ("Glacier survey finds record length\n\n"
            "The Zorblax Glacier in Norlandia measured 4,321 metres[1] in the spring survey, the survey office "

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.types import Answer, Citation, Disagreement, Passage, SentenceHit, Version
+from rag.records import Answer, Citation, Disagreement, Passage, SentenceHit, Version
 from rag.ui import docview, render
 from rag.ui.copytext import copy_text
 from conftest import SEEDS

@@ -33,7 +33,7 @@ from rag.errors import AnswererError, CorpusError
 from rag.text.language import parse
 from rag.query import clean_query
 from rag.retriever import Retriever
-from rag.types import Answer, Disagreement, Version
+from rag.records import Answer, Disagreement, Version
 from rag.answer.accept import echoes, proposal_pick, type_agrees, yes_no_pick
 from rag.answer.backends import fallback_note, make_answerer
 from rag.answer.compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name

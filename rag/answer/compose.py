@@ -18,7 +18,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.terms import SPEECH
 from rag.clean import blank_references
 from rag.text.language import stem
-from rag.types import Citation
+from rag.records import Citation
 
 # Words of the answer templates, so the verifier does not ask the articles for them.
 TEMPLATE_WORDS = frozenset("sources differ according articles don't say closest passages related english "

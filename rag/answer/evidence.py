@@ -23,7 +23,7 @@ import numpy as np
 from rag.index import Index
 from rag.text.language import stem
 from rag.answer.terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
-from rag.types import Passage
+from rag.records import Passage
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ with its [n] markers, then one line per source, "[1] Title — outlet, date",
 leaving out what the article does not state.
 
 Example:
-    >>> from rag.types import Answer, Citation
+    >>> from rag.records import Answer, Citation
     >>> c = Citation(1, "x", "Turkey threatens action", "AFP", "2020-02-28", "seeds/x.txt", "33 died.", 0, 8)
     >>> print(copy_text(Answer("33 [1].", "33", False, (c,), "q", ())))
     33 [1].
@@ -15,7 +15,7 @@ Example:
 """
 from __future__ import annotations
 
-from rag.types import Answer, Passage
+from rag.records import Answer, Passage
 
 
 def byline(source: str | None, date: str | None) -> str:
