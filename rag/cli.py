@@ -36,7 +36,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def uploads_for(args, corpus: str | Path) -> Path:
     """The uploads folder of ``corpus``: --uploads-dir, else the user-data default."""
-    from rag.userdata import uploads_dir
+    from rag.ingest.userdata import uploads_dir
 
     return Path(args.uploads_dir) if getattr(args, "uploads_dir", None) else uploads_dir(corpus)
 

@@ -22,7 +22,7 @@ from rag.chunk import Chunker
 from rag.embed import Embedder
 from rag.errors import IndexFormatError, IndexStoreError
 from rag.index import Index, Step, corpus_hash, doc_hash
-from rag.ingest import Corpus
+from rag.ingest.corpus import Corpus
 from rag.persist import check_compatible, load, read_manifest, save
 from rag.store import live_generation
 
@@ -40,7 +40,7 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     """Returns ``(index, status)`` with status one of built/updated/loaded.
 
     ``uploads_dir`` is a second folder of articles (the user's uploads, see
-    :mod:`rag.userdata`), indexed with the corpus when it exists; ``report``
+    :mod:`rag.ingest.userdata`), indexed with the corpus when it exists; ``report``
     receives each :class:`~rag.index.Step` of a build (per-file progress)."""
     chunker = chunker or Chunker()
     index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)

@@ -23,8 +23,8 @@ import numpy as np
 
 from rag.chunk import Chunker
 from rag.embed import Embedder
-from rag.html import to_plain
-from rag.ingest import Corpus
+from rag.ingest.html_text import to_plain
+from rag.ingest.corpus import Corpus
 from rag.lexical import Lexical
 from rag.records import Chunk, Document, Sentence
 from rag.vectors import VectorIndex

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from rag.chunk import Chunker, stable_id
-from rag.ingest import parse_document, read_folder
+from rag.ingest.corpus import parse_document, read_folder
 from rag.tokens import count_tokens
 
 from conftest import SEEDS

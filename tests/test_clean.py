@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import article_lines, is_furniture, sections
-from rag.ingest import read_folder
+from rag.ingest.furniture import article_lines, is_furniture, sections
+from rag.ingest.corpus import read_folder
 
 from conftest import SEEDS
 

@@ -1,9 +1,9 @@
 """Outlet and date read from an article's own lines (rag/docmeta.py) and through ingestion."""
 import pytest
 
-from rag.clean import is_furniture
-from rag.docmeta import outlet, read_meta
-from rag.ingest import read_folder
+from rag.ingest.furniture import is_furniture
+from rag.ingest.byline import outlet, read_meta
+from rag.ingest.corpus import read_folder
 
 
 def meta_of(text: str):

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from rag.files import Unreadable, decode, list_articles, read_bytes
-from rag.ingest import read_folder
+from rag.ingest.files import Unreadable, decode, list_articles, read_bytes
+from rag.ingest.corpus import read_folder
 
 ARTICLE = "Harbour reopens after storm\nThe harbour of Velmora reopened on Tuesday after a storm closed it.\n"
 SECRET = "root:x:0:0:root:/root:/bin/bash\nThe login shell of root is /bin/bash.\n"

@@ -15,7 +15,7 @@ from rag.answer.assistant import Assistant
 from rag.cli import main
 from rag.engine import open_index
 from rag.errors import QueryError
-from rag.ingest import read_folder
+from rag.ingest.corpus import read_folder
 from rag.retriever import Retriever
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from rag.errors import CorpusError
-from rag.ingest import read_folder
+from rag.ingest.corpus import read_folder
 
 from conftest import SEEDS
 
@@ -155,7 +155,7 @@ def test_a_single_line_over_a_million_characters_indexes(tmp_path, fake_embedder
 
 
 def test_a_file_that_breaks_the_parser_is_skipped_and_the_others_are_read(tmp_path, monkeypatch):
-    from rag import ingest
+    from rag.ingest import corpus as ingest
 
     (tmp_path / "good.txt").write_text("Headline\nThe council met on Monday.\n")
     (tmp_path / "bad.html").write_text("<p>anything</p>")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rag.clean import blank_references
+from rag.ingest.furniture import blank_references
 from rag.text.language import parse
 from rag.sentences import split_sentences
 from rag.records import Span

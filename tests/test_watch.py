@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rag.watch import FolderWatcher
+from rag.ingest.watch import FolderWatcher
 
 GLACIER = ("Glacier survey finds record length\n\n"
            "The Zorblax Glacier in Norlandia measured {} metres in the spring survey.\n"
@@ -55,7 +55,7 @@ def test_a_failing_refresh_is_logged_and_the_watcher_goes_on(tmp_path, caplog):
 
     watcher = FolderWatcher(tmp_path, broken, interval=60)
     (tmp_path / "a.txt").write_text("one two")
-    with caplog.at_level(logging.ERROR, logger="rag.watch"):
+    with caplog.at_level(logging.ERROR, logger="rag.ingest.watch"):
         assert watcher.check() is True
     assert "could not be refreshed" in caplog.text and "disk full" in caplog.text
 

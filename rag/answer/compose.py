@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
 from rag.answer.terms import SPEECH
-from rag.clean import blank_references
+from rag.ingest.furniture import blank_references
 from rag.text.language import stem
 from rag.records import Citation
 

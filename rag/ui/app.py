@@ -28,7 +28,7 @@ import gradio as gr  # noqa: E402
 
 from rag.errors import RagError  # noqa: E402
 from rag.text.printable import printable  # noqa: E402
-from rag.watch import FolderWatcher  # noqa: E402
+from rag.ingest.watch import FolderWatcher  # noqa: E402
 from rag.ui import render  # noqa: E402
 from rag.ui.blocks import CheckedBlocks  # noqa: E402
 from rag.ui.chat import ChatTab  # noqa: E402
@@ -86,7 +86,7 @@ def page_css() -> str:
 def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, stream_delay: float = 0.1,
               max_upload_bytes: int = MAX_UPLOAD_BYTES, watcher: FolderWatcher | None = None) -> gr.Blocks:
     """The chat page for ``assistant`` serving ``corpus_dir``; added articles go to
-    ``uploads_dir``, outside the corpus (:mod:`rag.userdata`). A ``watcher`` is started
+    ``uploads_dir``, outside the corpus (:mod:`rag.ingest.userdata`). A ``watcher`` is started
     here: articles changed on disk are re-indexed, one update at a time with uploads."""
     chat_tab = ChatTab(assistant, stream_delay=stream_delay)
     uploader = Uploader(uploads_dir, corpus_dir=corpus_dir, max_bytes=max_upload_bytes)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.html import to_plain
+from rag.ingest.html_text import to_plain
 from rag.index import Step
-from rag.ingest import parse_document, read_text
+from rag.ingest.corpus import parse_document, read_text
 from rag.paths import resolve_path
 from rag.ui import docview, render
 from rag.ui.notices import explain, inline_error, log

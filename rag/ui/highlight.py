@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.html import to_plain
+from rag.ingest.html_text import to_plain
 
 
 def esc(text) -> str:

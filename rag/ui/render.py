@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from rag.html import to_plain
+from rag.ingest.html_text import to_plain
 from rag.records import Answer, Citation, Disagreement, Passage
 from rag.ui.copytext import byline, copy_text, related_articles
 from rag.ui.highlight import esc, highlight, line_breaks, same_text

@@ -1,6 +1,6 @@
 """Put uploaded articles into the user's uploads folder, safely, and take them out again.
 
-Uploads are user data: they go to their own folder (:mod:`rag.userdata`,
+Uploads are user data: they go to their own folder (:mod:`rag.ingest.userdata`,
 outside the project), never into the corpus folder, and the index reads both.
 An upload is checked completely before anything lands in the folder: suffix,
 size, text encoding and that some article text survives cleaning. The file
@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from rag.errors import CorpusError
-from rag.files import Unreadable, decode, list_articles
+from rag.ingest.files import Unreadable, decode, list_articles
 from rag.index import Step
-from rag.ingest import parse_document
+from rag.ingest.corpus import parse_document
 from rag.ui.journal import UploadJournal
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html")

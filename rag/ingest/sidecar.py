@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.files import Unreadable, decode, read_bytes
+from rag.ingest.files import Unreadable, decode, read_bytes
 from rag.text.dates import parse_date
 from rag.text.printable import printable
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.clean import DATE_LINE_RE
+from rag.ingest.furniture import DATE_LINE_RE
 from rag.text.dates import DATE_RE, find_date
 
 HEAD_LINES = 12  # datelines, bylines and publication lines sit above the story

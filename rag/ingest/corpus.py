@@ -1,6 +1,6 @@
 """Read a folder of articles into :class:`Document` records.
 
-Files are found and decoded by :mod:`rag.files` (symbolic links are never
+Files are found and decoded by :mod:`rag.ingest.files` (symbolic links are never
 followed; UTF-8, or UTF-16/32 with a byte-order mark; universal newlines), so
 offsets into ``Document.text`` are offsets into the file's text as decoded
 there: for a UTF-8 file without a byte-order mark, exactly what
@@ -21,18 +21,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.clean import article_lines, is_furniture, sections
-from rag.docmeta import read_meta
+from rag.ingest.furniture import article_lines, is_furniture, sections
+from rag.ingest.byline import read_meta
 from rag.errors import CorpusError
-from rag.files import Unreadable, decode, list_articles, read_bytes
-from rag.html import html_blocks, to_plain
+from rag.ingest.files import Unreadable, decode, list_articles, read_bytes
+from rag.ingest.html_text import html_blocks, to_plain
 from rag.paths import display_path
 from rag.text.dates import parse_date
 from rag.text.printable import printable
-from rag.sidecar import SIDECAR, load_sidecar
+from rag.ingest.sidecar import SIDECAR, load_sidecar
 from rag.records import Document
 
-log = logging.getLogger("rag.ingest")
+log = logging.getLogger("rag.ingest.corpus")
 
 
 @dataclass

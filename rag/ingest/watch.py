@@ -23,10 +23,10 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from rag.files import list_articles
-from rag.sidecar import SIDECAR
+from rag.ingest.files import list_articles
+from rag.ingest.sidecar import SIDECAR
 
-log = logging.getLogger("rag.watch")
+log = logging.getLogger("rag.ingest.watch")
 
 
 class FolderWatcher:
