@@ -9,7 +9,7 @@ Names are imported lazily so ``import rag`` stays cheap (no torch).
 from importlib import import_module
 
 _EXPORTS = {
-    "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunk", "Index": "rag.index", "Retriever": "rag.retriever",
+    "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunking.chunker", "Index": "rag.index", "Retriever": "rag.retriever",
     "Embedder": "rag.embed", "SentenceTransformerEmbedder": "rag.embed", "Weights": "rag.fusion",
     "open_index": "rag.engine", "Assistant": "rag.answer.assistant",
     "Document": "rag.records", "Chunk": "rag.records", "Sentence": "rag.records", "Passage": "rag.records",

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from rag.chunk import Chunker
+from rag.chunking.chunker import Chunker
 from rag.embed import Embedder
 from rag.errors import IndexFormatError, IndexStoreError
 from rag.index import Index, Step, corpus_hash, doc_hash

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from rag.chunk import Chunker
+from rag.chunking.chunker import Chunker
 from rag.embed import Embedder
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus

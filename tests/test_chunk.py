@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rag.chunk import Chunker, stable_id
+from rag.chunking.chunker import Chunker, stable_id
 from rag.ingest.corpus import parse_document, read_folder
-from rag.tokens import count_tokens
+from rag.chunking.tokens import count_tokens
 
 from conftest import SEEDS
 

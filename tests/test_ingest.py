@@ -125,7 +125,7 @@ def test_unusable_metadata_file_loses_only_the_metadata(tmp_path, content):
 def test_a_line_too_long_for_the_sentence_splitter_is_cut_not_fatal(tmp_path, monkeypatch, fake_embedder):
     """spaCy refuses texts over 1,000,000 characters (E088); a one-line scrape of that size
     is cut into pieces (here at 2,000 characters, so the test is fast) and the folder indexes."""
-    from rag import sentences
+    from rag.chunking import sentences
     from rag.engine import open_index
 
     monkeypatch.setattr(sentences, "MAX_PIECE", 2_000)

@@ -7,7 +7,7 @@ import pytest
 
 from rag.ingest.furniture import blank_references
 from rag.text.language import parse
-from rag.sentences import split_sentences
+from rag.chunking.sentences import split_sentences
 from rag.records import Span
 
 GLACIER = ("Glacier survey finds record length\n\n"

@@ -16,8 +16,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from rag.sentences import split_sentences
-from rag.tokens import count_tokens, count_tokens_batch
+from rag.chunking.sentences import split_sentences
+from rag.chunking.tokens import count_tokens, count_tokens_batch
 from rag.records import Chunk, Document, Sentence, Span
 
 
