@@ -190,7 +190,7 @@ def main() -> None:
     if not args.no_txtai:
         print("\n== txtai hybrid=True, same model, same run")
         from txtai import Embeddings
-        from rag.embed import default_model_path
+        from rag.embedding.sentence_embedder import default_model_path
 
         texts_by_id = {d: (tmp / "squad" / f"{d}.txt").read_text() for d in doc_ids}
         t = time.perf_counter()

@@ -10,7 +10,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunking.chunker", "Index": "rag.index", "Retriever": "rag.retriever",
-    "Embedder": "rag.embed", "SentenceTransformerEmbedder": "rag.embed", "Weights": "rag.fusion",
+    "Embedder": "rag.embedding.protocol", "SentenceTransformerEmbedder": "rag.embedding.sentence_embedder", "Weights": "rag.fusion",
     "open_index": "rag.engine", "Assistant": "rag.answer.assistant",
     "Document": "rag.records", "Chunk": "rag.records", "Sentence": "rag.records", "Passage": "rag.records",
     "SentenceHit": "rag.records", "Citation": "rag.records", "Answer": "rag.records", "Disagreement": "rag.records",

@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True):
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
     from rag.engine import open_index
 
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()

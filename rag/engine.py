@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag.chunking.chunker import Chunker
-from rag.embed import Embedder
+from rag.embedding.protocol import Embedder
 from rag.errors import IndexFormatError, IndexStoreError
 from rag.index import Index, Step, corpus_hash, doc_hash
 from rag.ingest.corpus import Corpus

@@ -1,6 +1,6 @@
 """The searchable index: chunks, their vectors, sentence vectors and BM25.
 
-It takes vectors from an :class:`~rag.embed.Embedder` at build time but never
+It takes vectors from an :class:`~rag.embedding.sentence_embedder.Embedder` at build time but never
 loads a model itself. ``build`` embeds everything; ``update`` re-embeds only
 documents whose text changed, reusing the stored vectors of the rest.
 
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from rag.chunking.chunker import Chunker
-from rag.embed import Embedder
+from rag.embedding.protocol import Embedder
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
 from rag.lexical import Lexical

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.embedding.protocol import Embedder
+
+from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 from rag.fusion import Weights, cap_per_document, fuse
 from rag.index import Index
 from rag.errors import QueryError

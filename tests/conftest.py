@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import Embedder
+from rag.embedding.protocol import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -69,7 +69,7 @@ def seeds_copy(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 

@@ -101,7 +101,7 @@ def test_binary_and_non_utf8_files_are_named_in_warnings(built, capsys):
 
 
 def test_the_bundled_model_given_by_its_own_path_uses_the_same_index(built, capsys):
-    from rag.embed import default_model_path
+    from rag.embedding.sentence_embedder import default_model_path
 
     assert run(capsys, "index", str(built))[0] == 0  # whatever earlier tests left, up to date now
     code, out, err = run(capsys, "index", str(built), "--model", default_model_path())

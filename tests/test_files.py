@@ -103,13 +103,13 @@ def test_a_newline_in_a_file_name_keeps_rag_docs_one_line_per_document(corpus, t
 
 
 def test_cli_index_lists_every_skipped_file_last(corpus, outside, capsys, monkeypatch):
-    import rag.embed
+    import rag.embedding.sentence_embedder
     from conftest import FakeEmbedder
     from rag.cli import main
 
     (corpus / "passwd.txt").symlink_to(outside)
     (corpus / "blob.txt").write_bytes(b"\x00\x01")
-    monkeypatch.setattr(rag.embed, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
     assert main(["index", str(corpus)]) == 0
     out, err = capsys.readouterr()
     assert "built index" in out and "1 documents" in out

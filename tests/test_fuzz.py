@@ -85,9 +85,9 @@ def test_good_filters_still_work(assistant):
 @FUZZ
 @given(q=questions, k=st.one_of(st.integers(-3, 3000).map(str), st.text(max_size=3)), date=dates.map(str))
 def test_cli_exits_0_or_2_with_one_line(tmp_path_factory, monkeypatch, capsys, cli_index, q, k, date):
-    import rag.embed
+    import rag.embedding.sentence_embedder
 
-    monkeypatch.setattr(rag.embed, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
     corpus, index_dir = cli_index
     code = run_cli("search", "-k", k, "--date-from", date, "--corpus", str(corpus), "--index-dir", str(index_dir),
                    "--", q)
@@ -139,9 +139,9 @@ ARTICLE = b"Harbour reopens\nThe harbour of Velmora reopened on Tuesday after a 
                                                           metadata_values, max_size=4),
                                           max_size=3).map(lambda v: json.dumps(v).encode())))
 def test_any_folder_indexes_what_it_can_and_names_the_rest(tmp_path_factory, monkeypatch, capsys, files, metadata):
-    import rag.embed
+    import rag.embedding.sentence_embedder
 
-    monkeypatch.setattr(rag.embed, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
     folder = tmp_path_factory.mktemp("fuzz") / uuid.uuid4().hex
     folder.mkdir()
     for stem, suffix, data in files:

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from rag.embed import DEFAULT_MODEL, SentenceTransformerEmbedder, default_model_path
+from rag.embedding.sentence_embedder import DEFAULT_MODEL, SentenceTransformerEmbedder, default_model_path
 from rag.errors import IndexMismatchError
-from rag.model_id import model_files, model_identity
+from rag.embedding.model_id import model_files, model_identity
 from rag.persist import check_compatible
 
 

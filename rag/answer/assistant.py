@@ -27,7 +27,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from rag.embed import SentenceTransformerEmbedder
+from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 from rag.engine import open_index
 from rag.errors import AnswererError, CorpusError
 from rag.text.language import parse

