@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True):
     from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
-    from rag.engine import open_index
+    from rag.index.open_index import open_index
 
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
     embedder = SentenceTransformerEmbedder(args.model)

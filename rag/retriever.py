@@ -16,7 +16,7 @@ from rag.embedding.protocol import Embedder
 
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 from rag.fusion import Weights, cap_per_document, fuse
-from rag.index import Index
+from rag.index.chunk_index import Index
 from rag.errors import QueryError
 from rag.query import check_filters, clean_query
 from rag.records import Passage, SentenceHit
@@ -55,7 +55,7 @@ class Retriever:
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None,
              model: str | None = None, embedder: Embedder | None = None, **kwargs) -> "Retriever":
         """Load the index of ``corpus_dir``, building or updating it when needed."""
-        from rag.engine import open_index
+        from rag.index.open_index import open_index
 
         embedder = embedder or SentenceTransformerEmbedder(model)
         index, _ = open_index(corpus_dir, index_dir=index_dir, embedder=embedder)

@@ -95,7 +95,7 @@ class ScriptedChat:
 @pytest.fixture(scope="module")
 def seeds_index(tmp_path_factory):
     """The bundled articles indexed once per module with the fake embedder."""
-    from rag.engine import open_index
+    from rag.index.open_index import open_index
 
     embedder = FakeEmbedder()
     index, _ = open_index(SEEDS, embedder=embedder, index_dir=tmp_path_factory.mktemp("fake-index"))

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from rag.cli import main
-from rag.store import live_generation
+from rag.index.generations import live_generation
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +80,7 @@ def test_corrupt_index_is_reported_and_rebuild_fixes_it(built, capsys, name):
 
 
 def test_index_of_another_model_is_refused(built, capsys):
-    from rag.persist import load, save
+    from rag.index.codec import load, save
 
     index = load(built / ".rag-index")
     index.model, index.model_id = "some-other-model", "sha256:" + "0" * 64

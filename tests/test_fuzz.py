@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import FakeEmbedder, SEEDS
 from rag.answer.assistant import Assistant
 from rag.cli import main
-from rag.engine import open_index
+from rag.index.open_index import open_index
 from rag.errors import QueryError
 from rag.ingest.corpus import read_folder
 from rag.retriever import Retriever

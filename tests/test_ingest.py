@@ -126,7 +126,7 @@ def test_a_line_too_long_for_the_sentence_splitter_is_cut_not_fatal(tmp_path, mo
     """spaCy refuses texts over 1,000,000 characters (E088); a one-line scrape of that size
     is cut into pieces (here at 2,000 characters, so the test is fast) and the folder indexes."""
     from rag.chunking import sentences
-    from rag.engine import open_index
+    from rag.index.open_index import open_index
 
     monkeypatch.setattr(sentences, "MAX_PIECE", 2_000)
     sentence = "Officials in Velmora counted {} boats in the harbour on Tuesday. "
@@ -144,7 +144,7 @@ def test_a_line_too_long_for_the_sentence_splitter_is_cut_not_fatal(tmp_path, mo
 
 @pytest.mark.slow
 def test_a_single_line_over_a_million_characters_indexes(tmp_path, fake_embedder):
-    from rag.engine import open_index
+    from rag.index.open_index import open_index
 
     line = "The ferry from Velmora carried 42 passengers and crew on its first voyage of the season. " * 11_500
     assert len(line) > 1_000_000

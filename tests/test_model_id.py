@@ -8,7 +8,7 @@ import pytest
 from rag.embedding.sentence_embedder import DEFAULT_MODEL, SentenceTransformerEmbedder, default_model_path
 from rag.errors import IndexMismatchError
 from rag.embedding.model_id import model_files, model_identity
-from rag.persist import check_compatible
+from rag.index.codec import check_compatible
 
 
 @pytest.fixture(autouse=True)

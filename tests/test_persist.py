@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FakeEmbedder
-from rag.engine import open_index
+from rag.index.open_index import open_index
 from rag.errors import IndexStoreError
-from rag.persist import load, save
-from rag.store import POINTER, live_generation, read_generation, write_generation
+from rag.index.codec import load, save
+from rag.index.generations import POINTER, live_generation, read_generation, write_generation
 
 
 @pytest.fixture

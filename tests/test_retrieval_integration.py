@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from rag.engine import open_index
+from rag.index.open_index import open_index
 from rag.errors import QueryError
-from rag.persist import load
+from rag.index.codec import load
 from rag.retriever import Retriever
 
 from conftest import ROOT

@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from conftest import ROOT
-from rag import store
+from rag.index import generations as store
 from rag.errors import IndexFormatError, IndexStoreError
-from rag.store import POINTER, live_generation, read_generation, write_generation
+from rag.index.generations import POINTER, live_generation, read_generation, write_generation
 
 FILES = {"manifest.json": b'{"n": 1}', "chunks.json": b"[1, 2, 3]", "sentences.npy": b"\x93NUMPY" + b"\x01" * 64}
 
@@ -109,7 +109,7 @@ def test_a_kill_at_each_write_step_leaves_the_old_or_the_new_generation(tmp_path
     for i, step in enumerate(steps):
         folder = tmp_path / f"kill-{i}"
         write_generation(folder, FILES)
-        code = (f"import os, rag.store as s\n"
+        code = (f"import os, rag.index.generations as s\n"
                 f"s._checkpoint = lambda step: os._exit(9) if step == {step!r} else None\n"
                 f"s.write_generation({str(folder)!r}, {new!r})\n")
         proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT)
@@ -125,7 +125,7 @@ def test_a_kill_at_each_write_step_leaves_the_old_or_the_new_generation(tmp_path
 
 WRITER = """
 import sys
-from rag.store import write_generation
+from rag.index.generations import write_generation
 folder, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
     write_generation(folder, {"manifest.json": b"%d" % i, "vectors.bin": bytes([i % 256]) * 400_000})
@@ -185,7 +185,7 @@ def test_a_reader_whose_generation_is_removed_under_it_reads_the_new_one(tmp_pat
 
 INDEX_WRITER = """
 import sys
-from rag.persist import load, save
+from rag.index.codec import load, save
 folder, n = sys.argv[1], int(sys.argv[2])
 index = load(folder)
 for i in range(n):
@@ -195,7 +195,7 @@ for i in range(n):
 
 def test_index_loads_racing_index_saves_never_see_a_false_error(tmp_path, seeds_index):
     """The same race one level up: whole indexes saved while others are loaded."""
-    from rag.persist import load, save
+    from rag.index.codec import load, save
 
     index, _ = seeds_index
     save(index, tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.index import Step
+from rag.index.chunk_index import Step
 from rag.retriever import Retriever
 from rag.ui.chat import ChatTab, check_date
 from rag.ui.documents import progress_text

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.engine import open_index
-from rag.store import POINTER
+from rag.index.open_index import open_index
+from rag.index.generations import POINTER
 from rag.ui.upload import Uploader, UploadError, safe_name
 
 ARTICLE = ("Glacier survey finds record length\n\n"
@@ -244,7 +244,7 @@ def test_a_kill_during_an_upload_is_finished_or_left_out_at_the_next_start_and_s
 
 def test_the_documents_tab_shows_the_recovery_notice(tmp_path, indexed, fake_embedder):
     from rag.answer.assistant import Assistant
-    from rag.persist import load
+    from rag.index.codec import load
     from rag.retriever import Retriever
     from rag.ui.documents import DocumentsTab
 

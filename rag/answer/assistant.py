@@ -28,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
-from rag.engine import open_index
+from rag.index.open_index import open_index
 from rag.errors import AnswererError, CorpusError
 from rag.text.language import parse
 from rag.query import clean_query
@@ -125,7 +125,7 @@ class Assistant:
     def refresh(self, report=None) -> str:
         """Re-open the index of the same folder (an incremental update after articles
         were added or changed) and swap it in; returns built/updated/loaded.
-        ``report`` receives the build's progress steps (see :func:`rag.engine.open_index`)."""
+        ``report`` receives the build's progress steps (see :func:`rag.index.open_index.open_index`)."""
         if self.corpus_dir is None:
             raise CorpusError("this assistant was built from a Retriever, so it does not know its articles folder; "
                               "create it with Assistant.open(corpus_dir) to be able to refresh it.")

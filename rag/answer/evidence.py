@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.index import Index
+from rag.index.chunk_index import Index
 from rag.text.language import stem
 from rag.answer.terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
 from rag.records import Passage

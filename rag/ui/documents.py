@@ -18,7 +18,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag.ingest.html_text import to_plain
-from rag.index import Step
+from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document, read_text
 from rag.paths import resolve_path
 from rag.ui import docview, render

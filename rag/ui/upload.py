@@ -11,7 +11,7 @@ final name, which fails instead of overwriting when the name is taken.
 
 :meth:`Uploader.add` then runs the index refresh; if that fails, the new
 files are removed again, so the folder matches the index still loaded (the
-index on disk is only ever replaced whole, by :mod:`rag.store`).
+index on disk is only ever replaced whole, by :mod:`rag.index.generations`).
 :meth:`Uploader.delete` takes an uploaded article out the same way: the
 file goes, the index is refreshed, and a failed refresh puts the file back.
 
@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from rag.errors import CorpusError
 from rag.ingest.files import Unreadable, decode, list_articles
-from rag.index import Step
+from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document
 from rag.ui.journal import UploadJournal
 
@@ -195,7 +195,7 @@ class Uploader:
         ``files`` are paths or ``(path, original_name)`` pairs. Refused files
         are reported in ``problems``; the others are indexed together. If
         ``refresh`` raises, the saved files are removed and the error re-raised.
-        ``report`` receives a "checking" :class:`~rag.index.Step` per file.
+        ``report`` receives a "checking" :class:`~rag.index.chunk_index.Step` per file.
         """
         result = AddResult()
         self._journaling = True

@@ -25,12 +25,12 @@ from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
-from rag.lexical import Lexical
+from rag.index.bm25 import Lexical
 from rag.records import Chunk, Document, Sentence
-from rag.vectors import VectorIndex
+from rag.index.faiss_store import VectorIndex
 
-FORMAT_VERSION = 2  # 2: every file checksummed (rag.store), model identity by content
-log = logging.getLogger("rag.index")
+FORMAT_VERSION = 2  # 2: every file checksummed (rag.index.generations), model identity by content
+log = logging.getLogger("rag.index.chunk_index")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class BuildStats:
 
 
 class Index:
-    """In-memory index; see :mod:`rag.persist` for disk I/O."""
+    """In-memory index; see :mod:`rag.index.codec` for disk I/O."""
 
     def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], chunk_vectors: VectorIndex,
                  sentences: list[Sentence], sentence_vectors: np.ndarray, model: str, chunking: dict,

@@ -21,10 +21,10 @@ from typing import Callable
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
 from rag.errors import IndexFormatError, IndexStoreError
-from rag.index import Index, Step, corpus_hash, doc_hash
+from rag.index.chunk_index import Index, Step, corpus_hash, doc_hash
 from rag.ingest.corpus import Corpus
-from rag.persist import check_compatible, load, read_manifest, save
-from rag.store import live_generation
+from rag.index.codec import check_compatible, load, read_manifest, save
+from rag.index.generations import live_generation
 
 INDEX_DIRNAME = ".rag-index"
 
@@ -41,7 +41,7 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
 
     ``uploads_dir`` is a second folder of articles (the user's uploads, see
     :mod:`rag.ingest.userdata`), indexed with the corpus when it exists; ``report``
-    receives each :class:`~rag.index.Step` of a build (per-file progress)."""
+    receives each :class:`~rag.index.chunk_index.Step` of a build (per-file progress)."""
     chunker = chunker or Chunker()
     index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)
     if index_dir.exists() and not index_dir.is_dir():

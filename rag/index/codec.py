@@ -1,4 +1,4 @@
-"""Save and load an :class:`~rag.index.Index` as a crash-safe generation.
+"""Save and load an :class:`~rag.index.chunk_index.Index` as a crash-safe generation.
 
 ``load`` trusts nothing: the store checks every file against its checksum,
 then the manifest's format version is checked, then (when the caller says
@@ -16,10 +16,10 @@ from dataclasses import asdict
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
-from rag.index import FORMAT_VERSION, DocRecord, Index
-from rag.store import FIX, read_generation, write_generation
+from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
+from rag.index.generations import FIX, read_generation, write_generation
 from rag.records import Chunk, Sentence
-from rag.vectors import VectorIndex
+from rag.index.faiss_store import VectorIndex
 
 FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.bin", "sentences.npy")
 
