@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag import Retriever, SentenceTransformerEmbedder, Weights, open_index  # noqa: E402
-from rag.fusion import fuse, rrf  # noqa: E402
+from rag.retrieval.fusion import fuse, rrf  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.reconstructed.json"
 

@@ -9,8 +9,8 @@ Names are imported lazily so ``import rag`` stays cheap (no torch).
 from importlib import import_module
 
 _EXPORTS = {
-    "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunking.chunker", "Index": "rag.index.chunk_index", "Retriever": "rag.retriever",
-    "Embedder": "rag.embedding.protocol", "SentenceTransformerEmbedder": "rag.embedding.sentence_embedder", "Weights": "rag.fusion",
+    "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunking.chunker", "Index": "rag.index.chunk_index", "Retriever": "rag.retrieval.retriever",
+    "Embedder": "rag.embedding.protocol", "SentenceTransformerEmbedder": "rag.embedding.sentence_embedder", "Weights": "rag.retrieval.fusion",
     "open_index": "rag.index.open_index", "Assistant": "rag.answer.assistant",
     "Document": "rag.records", "Chunk": "rag.records", "Sentence": "rag.records", "Passage": "rag.records",
     "SentenceHit": "rag.records", "Citation": "rag.records", "Answer": "rag.records", "Disagreement": "rag.records",

@@ -150,8 +150,8 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from rag.query import clean_query
-    from rag.retriever import Retriever
+    from rag.retrieval.query import clean_query
+    from rag.retrieval.retriever import Retriever
 
     clean_query(args.question)  # fail fast, before the model loads
     index, embedder, _, _ = _open(args)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rag.errors import QueryError
 from rag.answer.followup import turns
-from rag.query import clean_query
+from rag.retrieval.query import clean_query
 from rag.records import Answer
 
 

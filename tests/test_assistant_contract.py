@@ -7,7 +7,7 @@ import pytest
 from rag.answer.assistant import Assistant
 from rag.answer.llm import LLMAnswerer, STRICT
 from rag.errors import AnswererError
-from rag.retriever import Retriever
+from rag.retrieval.retriever import Retriever
 
 from conftest import ROOT, ScriptedChat
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rag.fusion import Weights, cap_per_document, fuse, max_normalize, rrf
+from rag.retrieval.fusion import Weights, cap_per_document, fuse, max_normalize, rrf
 
 
 def test_fuse_is_the_weighted_sum_with_max_normalised_bm25():

@@ -16,7 +16,7 @@ from rag.cli import main
 from rag.index.open_index import open_index
 from rag.errors import QueryError
 from rag.ingest.corpus import read_folder
-from rag.retriever import Retriever
+from rag.retrieval.retriever import Retriever
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])

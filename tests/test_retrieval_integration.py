@@ -11,7 +11,7 @@ import pytest
 from rag.index.open_index import open_index
 from rag.errors import QueryError
 from rag.index.codec import load
-from rag.retriever import Retriever
+from rag.retrieval.retriever import Retriever
 
 from conftest import ROOT
 

@@ -6,7 +6,7 @@ import pytest
 
 from rag.answer.assistant import Assistant
 from rag.index.chunk_index import Step
-from rag.retriever import Retriever
+from rag.retrieval.retriever import Retriever
 from rag.ui.chat import ChatTab, check_date
 from rag.ui.documents import progress_text
 from rag.ui.notices import inline_error

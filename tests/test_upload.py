@@ -245,7 +245,7 @@ def test_a_kill_during_an_upload_is_finished_or_left_out_at_the_next_start_and_s
 def test_the_documents_tab_shows_the_recovery_notice(tmp_path, indexed, fake_embedder):
     from rag.answer.assistant import Assistant
     from rag.index.codec import load
-    from rag.retriever import Retriever
+    from rag.retrieval.retriever import Retriever
     from rag.ui.documents import DocumentsTab
 
     uploader, index_dir, refresh = indexed

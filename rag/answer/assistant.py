@@ -31,8 +31,8 @@ from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 from rag.index.open_index import open_index
 from rag.errors import AnswererError, CorpusError
 from rag.text.language import parse
-from rag.query import clean_query
-from rag.retriever import Retriever
+from rag.retrieval.query import clean_query
+from rag.retrieval.retriever import Retriever
 from rag.records import Answer, Disagreement, Version
 from rag.answer.accept import echoes, proposal_pick, type_agrees, yes_no_pick
 from rag.answer.backends import fallback_note, make_answerer

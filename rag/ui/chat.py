@@ -24,7 +24,7 @@ import gradio as gr
 from rag.answer.scope import scope_of
 from rag.errors import RagError
 from rag.ingest.html_text import to_plain
-from rag.query import clean_query
+from rag.retrieval.query import clean_query
 from rag.ui import render
 from rag.ui.documents import read_source
 from rag.ui.notices import explain, inline_error

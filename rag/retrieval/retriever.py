@@ -15,10 +15,10 @@ import numpy as np
 from rag.embedding.protocol import Embedder
 
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
-from rag.fusion import Weights, cap_per_document, fuse
+from rag.retrieval.fusion import Weights, cap_per_document, fuse
 from rag.index.chunk_index import Index
 from rag.errors import QueryError
-from rag.query import check_filters, clean_query
+from rag.retrieval.query import check_filters, clean_query
 from rag.records import Passage, SentenceHit
 
 MODES = ("hybrid", "dense", "lexical")
