@@ -201,7 +201,7 @@ def test_floors_cover_the_gated_metrics():
 
 
 def test_flags_match_rag_cli():
-    from rag.cli import build_parser
+    from rag.cli.commands import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["eval"]
     def spec(parser):

@@ -96,7 +96,7 @@ def test_a_newline_in_a_file_name_keeps_rag_docs_one_line_per_document(corpus, t
     (corpus / "two\nlines.txt").write_text(ARTICLE.replace("Velmora", "Ostrava"))
     docs = {d.id for d in read_folder(corpus).documents}
     assert docs == {"harbour", "two\nlines"}
-    from rag.cli import printable_row
+    from rag.cli.commands import printable_row
 
     row = printable_row(["two\nlines", "unknown date", "Title\twith tab"])
     assert row.count("\n") == 0 and row.count("\t") == 2 and "two\\nlines" in row

@@ -228,7 +228,7 @@ def run(args) -> int:
     """``rag serve``: load and warm up the models and the index, then serve until
     interrupted. The console says only what a user can act on."""
     from rag.answer.assistant import Assistant
-    from rag.cli import answerer_settings, default_corpus, uploads_for
+    from rag.cli.commands import answerer_settings, default_corpus, uploads_for
     from rag.ui.ready import answerer_label
 
     corpus = args.corpus or default_corpus()

@@ -5,7 +5,7 @@ was rewritten, then the numbered sources (or, on a refusal, the closest
 passages as "related"). With ``--json``: exactly the fields of
 :class:`~rag.records.Answer`. Bad input (an empty or huge question, an
 unreadable history file) raises :class:`~rag.errors.QueryError`, which
-``rag.cli.main`` prints as one line and exit code 2.
+``rag.cli.commands.main`` prints as one line and exit code 2.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def render(answer: Answer, asked: str) -> str:
 
 def run(args) -> int:
     from rag.answer.assistant import Assistant
-    from rag.cli import answerer_settings, default_corpus, uploads_for
+    from rag.cli.commands import answerer_settings, default_corpus, uploads_for
 
     question = clean_query(args.question)  # fail fast, before the model loads
     history = read_history(args.history)
