@@ -28,6 +28,7 @@ import re
 from typing import Sequence
 
 from rag.text.values import squad_normalize
+from rag.text.vocabulary import MONTHS, TENS, UNITS, WEEKDAYS
 
 # -- answers: SQuAD v2.0 (evaluate-v2.0.py) EM and F1 ---------------------------------------------------------------
 # One normalisation for the assistant and its evaluation: rag.text.values.squad_normalize is SQuAD's
@@ -76,28 +77,19 @@ def best_score(metric, prediction: str | None, golds: list[str]) -> float:
 
 # -- numbers and dates: compare values, not strings --------------------------------------------------------------
 
-_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_UNITS, _TENS = UNITS, TENS
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _ORDINALS = {w: i for i, w in enumerate("_ first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
                                         "twelfth".split()) if i}
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_WEEKDAYS = set(WEEKDAYS)
 _TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d[\d,]*(?:\.\d+)?(?:st|nd|rd|th)?|[a-z]+")
-
-
-# Whole words only, so "marches" or "decade" are not months.
-_MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-                "nov", "dec"}
 
 
 _AMBIGUOUS = {"may", "march"}  # months only next to a day or a year: "troops may march" states no date
 
 
 def _month(word: str) -> int | None:
-    return _MONTHS[word[:3]] if word in _MONTH_WORDS else None
+    return MONTHS.get(word)  # whole words only, so "marches" or "decade" are not months
 
 
 def _raw_items(text: str) -> list[tuple]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from rag.text.vocabulary import MONTH_PATTERN, WEEKDAY_PATTERN
+
 _FORMATS = ["%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"]
-MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+MONTH = MONTH_PATTERN
+WEEKDAY = WEEKDAY_PATTERN
 # A full date with its year inside running text: "12 March 2024", "March 12th, 2024", "2024-03-12".
 DATE_RE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{4}}|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
                      r"\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)

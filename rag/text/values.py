@@ -18,19 +18,14 @@ import re
 import string
 import unicodedata
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
-         "sixteen seventeen eighteen nineteen".split()
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
-NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS | {"hundred": 100, "thousand": 1000, "dozen": 12}
-MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september october "
-                                         "november december".split())}
-MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from rag.text.vocabulary import MONTH_PATTERN, MONTHS, TENS, UNITS, WEEKDAYS
+
+_UNITS = list(UNITS)
+NUMBER_WORDS = UNITS | TENS | {"hundred": 100, "thousand": 1000, "dozen": 12}
 
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\d])|\b(?:" + "|".join(
     sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?:-(?:" + "|".join(_UNITS[1:10]) + r"))?\b", re.I)
-_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_PATTERN
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _DATE_RE = re.compile(rf"\b{_MONTH}\s+{_DAY}\b|\b{_DAY}\s+(?:of\s+)?{_MONTH}(?!\w)|\b(?:"
                       + "|".join(WEEKDAYS) + r")\b", re.I)
