@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
+from rag.ingest.files import is_html
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
 from rag.index.bm25 import Lexical
@@ -58,7 +59,7 @@ def corpus_hash(hashes: list[str]) -> str:
 
 def embed_text(path: str, text: str) -> str:
     """What the model and BM25 read: HTML loses its inline tags and entities."""
-    return to_plain(text) if path.lower().endswith((".html", ".htm")) else text
+    return to_plain(text) if is_html(path) else text
 
 
 @dataclass(frozen=True)

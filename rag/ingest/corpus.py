@@ -25,6 +25,7 @@ from rag.ingest.furniture import article_lines, is_furniture, sections
 from rag.ingest.byline import read_meta
 from rag.errors import CorpusError
 from rag.ingest.files import Unreadable, decode, list_articles, read_bytes
+from rag.ingest.files import is_html as is_html_file
 from rag.ingest.html_text import html_blocks, to_plain
 from rag.paths import display_path
 from rag.text.dates import parse_date
@@ -70,7 +71,7 @@ def read_text(path: Path) -> tuple[str | None, str | None]:
 def parse_document(doc_id: str, path: Path, text: str, meta: dict | None = None) -> Document | None:
     """Clean one decoded file into a Document; None when no article text is left."""
     meta = meta or {}
-    is_html = path.suffix.lower() in {".html", ".htm"}
+    is_html = is_html_file(path)
     if is_html:
         page = html_blocks(text)
         shown = [(to_plain(text[b.start : b.end]), b) for b in page.blocks]

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from rag.text.printable import printable
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = {".txt", ".md", ".markdown", *HTML_SUFFIXES}
 MAX_BYTES = 20_000_000
 # Longest marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -102,6 +103,16 @@ class Listing:
 
     files: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+
+
+def is_html(path: str | Path) -> bool:
+    """Whether the file is read as an HTML page (by its suffix, in any case); the one rule for ingest,
+    index and the UI.
+
+    >>> is_html("seeds/a.HTM"), is_html("seeds/a.md")
+    (True, False)
+    """
+    return str(path).lower().endswith(HTML_SUFFIXES)
 
 
 def list_articles(root: str | Path, suffixes=SUFFIXES) -> Listing:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from rag.ingest.files import is_html as is_html_file
 from rag.ingest.html_text import to_plain
 from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document, read_text
@@ -99,7 +100,7 @@ class DocumentsTab:
         parsed = parse_document(doc.id, path, text) if text is not None else None
         if parsed is None:
             return inline_error(f"{doc.path} can no longer be read; re-add the article or restart `rag serve`.")
-        is_html = path.suffix.lower() in {".html", ".htm"}
+        is_html = is_html_file(path)
         paragraphs = [to_plain(parsed.text[b.start:b.end]) if is_html else parsed.text[b.start:b.end]
                       for b in parsed.blocks]
         return docview.reader_html(doc.title, doc.source, doc.date, paragraphs)

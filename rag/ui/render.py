@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from rag.ingest.files import is_html as is_html_file
 from rag.ingest.html_text import to_plain
 from rag.records import Answer, Citation, Disagreement, Passage
 from rag.ui.copytext import byline, copy_text, related_articles
@@ -73,7 +74,7 @@ def source_card(c: Citation, turn: int, source_text: str | None, context: tuple[
     sentence (edited since indexing), the stored sentence is shown with a note
     instead of a wrong highlight.
     """
-    is_html = c.source_path.lower().endswith((".html", ".htm"))
+    is_html = is_html_file(c.source_path)
     note = ""
     ok = source_text is not None and 0 <= c.start <= c.end <= len(source_text)
     if ok:
@@ -95,7 +96,7 @@ def source_card(c: Citation, turn: int, source_text: str | None, context: tuple[
 def related_card(p: Passage) -> str:
     """A passage shown on a refusal: near the question, not an answer to it."""
     best = p.sentences[0] if p.sentences else None
-    is_html = p.source_path.lower().endswith((".html", ".htm"))
+    is_html = is_html_file(p.source_path)
     if best is not None and p.start <= best.start <= best.end <= p.end:
         body = highlight(p.text, best.start - p.start, best.end - p.start, context=(0, len(p.text)),
                          is_html=is_html, max_context=200, mark_class="near")
