@@ -2,7 +2,7 @@
 
     >>> from rag import Retriever                        # doctest: +SKIP
     >>> r = Retriever.open("seeds")                      # doctest: +SKIP
-    >>> r.search("how many Turkish troops died?", k=3)   # doctest: +SKIP
+    >>> r.search("how many soldiers from Turkey lost their lives?", k=3)   # doctest: +SKIP
 
 Names are imported lazily so ``import rag`` stays cheap (no torch).
 """

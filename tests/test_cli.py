@@ -33,7 +33,8 @@ def test_index_prints_counts_and_time(built, capsys):
 
 
 def test_search_json_has_the_passage_fields(built, capsys):
-    code, out, _ = run(capsys, "search", "how many Turkish troops died?", "-k", "3", "--json", "--corpus", str(built))
+    code, out, _ = run(capsys, "search", "how many soldiers from Turkey lost their lives?", "-k", "3", "--json",
+                       "--corpus", str(built))
     assert code == 0
     passages = json.loads(out)
     assert len(passages) == 3

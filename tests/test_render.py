@@ -130,7 +130,7 @@ def test_turn_sources_uses_the_retrieved_passage_as_context():
 
 # -- answers, refusals, disagreements ---------------------------------------
 def test_answer_links_markers_and_shows_the_standalone_query_only_when_it_differs():
-    a = answer(query="How many Turkish troops died in Idlib?")
+    a = answer(query="How many soldiers from Turkey lost their lives in Idlib?")
     out = render.answer_html(a, 1, asked="How many died?")
     assert 'href="#cite-1-1"' in out and "searched for" in out and "Idlib" in out
     same = render.answer_html(answer(query="how many  died?"), 1, asked="How many died?")

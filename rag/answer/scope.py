@@ -36,6 +36,8 @@ def scope_note(*, in_scope: int, total: int, undated: int = 0, doc_ids=None, dat
 
 def scope_of(retriever, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
     """:func:`scope_note` for a search of ``retriever`` with these filters."""
+    if not (doc_ids or date_from or date_to):  # every ask comes here: no filter, no pass over the documents
+        return None
     docs = retriever.index.docs
     chosen = set(retriever.in_scope(doc_ids))
     return scope_note(in_scope=len(retriever.in_scope(doc_ids, date_from, date_to)), total=len(docs),

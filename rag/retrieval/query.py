@@ -72,18 +72,20 @@ def check_filters(k, doc_ids=None, date_from=None, date_to=None) -> Filters:
         odd = [d for d in doc_ids if not isinstance(d, str)]
         if odd:
             raise QueryError(f"doc_ids holds {odd[0]!r}, which is not a document id; `rag docs` lists the ids.")
-    date_from, date_to = _iso(date_from, "date_from"), _iso(date_to, "date_to")
+    date_from, date_to = iso_date(date_from, "date_from"), iso_date(date_to, "date_to")
     if date_from and date_to and date_from > date_to:
         raise QueryError(f"date_from {date_from} is after date_to {date_to}, so nothing can match; swap them.")
     return Filters(k, doc_ids, date_from, date_to)
 
 
-def _iso(value, name: str) -> str | None:
+def iso_date(value, name: str) -> str | None:
+    """``value`` as an ISO day, None when empty; a QueryError naming ``name`` otherwise
+    (the API's filters and the chat's date fields read dates alike)."""
     if value is None or value == "":
         return None
     shown = repr(value)[:40]
     if not isinstance(value, str) or not _ISO.fullmatch(value.strip()):
-        raise QueryError(f"{name} {shown} is not a date; write it as YYYY-MM-DD, e.g. 2020-02-28.")
+        raise QueryError(f"{name} {shown} is not a date; use YYYY-MM-DD, e.g. 2020-02-28.")
     try:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:

@@ -2,7 +2,7 @@
 
 Example:
     >>> r = Retriever.open("seeds")                                    # doctest: +SKIP
-    >>> [p.doc_id for p in r.search("how many Turkish troops died?", k=3)]  # doctest: +SKIP
+    >>> [p.doc_id for p in r.search("how many soldiers from Turkey lost their lives?", k=3)]  # doctest: +SKIP
 """
 from __future__ import annotations
 

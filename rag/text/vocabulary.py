@@ -25,3 +25,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 # is tried before "sep"; an optional dot follows an abbreviated month ("Feb.").
 MONTH_PATTERN = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAY_PATTERN = r"(?:" + "|".join(WEEKDAYS) + r")"
+
+# One footnote or reference marker copied from a web page ("metres[1]"): the furniture cleaner,
+# the tokenizer and the sentence splitter all read it.
+REFERENCE = r"\[\d{1,3}\]"

@@ -17,14 +17,13 @@ Example:
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import gradio as gr
 
 from rag.answer.scope import scope_of
-from rag.errors import RagError
+from rag.errors import QueryError, RagError
 from rag.ingest.html_text import to_plain
-from rag.retrieval.query import clean_query
+from rag.retrieval.query import clean_query, iso_date
 from rag.ui import render
 from rag.ui.documents import read_source
 from rag.ui.notices import explain, inline_error
@@ -32,13 +31,10 @@ from rag.ui.notices import explain, inline_error
 
 def check_date(value: str, name: str) -> tuple[str | None, str | None]:
     """``(ISO date or None, error or None)`` for what was typed in a date field."""
-    value = (value or "").strip()
-    if not value:
-        return None, None
     try:
-        return date.fromisoformat(value).isoformat(), None
-    except ValueError:
-        return None, f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2020-02-28."
+        return iso_date((value or "").strip(), name), None
+    except QueryError as exc:
+        return None, str(exc)
 
 
 def _question(message: str) -> str:
