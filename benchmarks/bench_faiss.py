@@ -1,4 +1,4 @@
-"""Benchmark rag.index.faiss_store.VectorIndex: build time, single-query latency, recall@10.
+"""Benchmark rag.index.vector_index.VectorIndex: build time, single-query latency, recall@10.
 
 Not a test: it prints tables that justify the defaults in rag/vectors.py
 (``DEFAULT_APPROX_THRESHOLD``, the HNSW/IVF parameters, the thread setting).
@@ -22,7 +22,7 @@ import time
 import faiss
 import numpy as np
 
-from rag.index.faiss_store import DEFAULT_APPROX_THRESHOLD, VectorIndex
+from rag.index.vector_index import DEFAULT_APPROX_THRESHOLD, VectorIndex
 
 GENERATOR = (
     "x = normalise(0.3*mu + c[j] + N(0, diag(s)) @ R / sqrt(384)): 3000 cluster centres c "
@@ -128,7 +128,7 @@ def crossover(x: np.ndarray, n_queries: int) -> None:
         fits = n if f <= 1.0 and not over_1ms else fits
         faster = faster or (n if h < f else None)
     print(f"flat p50 first exceeds 1 ms at N = {over_1ms}; HNSW first beats flat at N = {faster}")
-    print(f"largest N with flat p50 <= 1 ms: {fits:,}; rag.index.faiss_store.DEFAULT_APPROX_THRESHOLD = "
+    print(f"largest N with flat p50 <= 1 ms: {fits:,}; rag.index.vector_index.DEFAULT_APPROX_THRESHOLD = "
           f"{DEFAULT_APPROX_THRESHOLD:,}")
 
 

@@ -78,7 +78,7 @@ def dedupe(doc_ids, order, k=10):
 
 
 def rank_with(sig, w: Weights):
-    scores = fuse(sig.dense, sig.sentence, sig.lexical, w, lexical_max=sig.lexical_max)
+    scores = fuse(sig.dense, sig.sentence, sig.lexical, w)
     return dedupe(sig.doc_ids, np.argsort(-scores, kind="stable"))
 
 
@@ -138,7 +138,7 @@ def main() -> None:
     emb.embed(texts)
     raw = time.perf_counter() - t
     print(f"  {s.documents} paragraphs -> {s.chunks} chunks + {s.sentences} sentences embedded "
-          f"({len(texts)} texts); vector index: {index.chunk_vectors.kind}")
+          f"({len(texts)} texts); vector index: {index.vectors.kind('chunks')}")
     print(f"  build {build:.1f}s = {s.chunks / build:.1f} chunks/s, {len(texts) / build:.1f} texts/s")
     print(f"  raw model throughput on the same texts: {raw:.1f}s = {len(texts) / raw:.1f} texts/s; "
           f"build / raw = {build / raw:.2f} (target <= 1.15)")

@@ -29,12 +29,15 @@ def rewrite(index_dir, **changes):
 
 
 @pytest.mark.parametrize("name, data", [
-    ("sentences.npy", b""),                      # EOFError before
-    ("sentences.npy", b"\x93NUMPY\x01\x00"),
+    ("bm25.npz", b""),
+    ("bm25.npz", b"\x93NUMPY\x01\x00"),
+    ("bm25.json", b'{"settings": {}}'),
     ("chunks.json", b'[{"id": 1}]'),
     ("chunks.json", b"[" * 50_000),
     ("documents.json", b'["not a record"]'),
-    ("vectors.bin", b"rag-vectors v1\n{}"),
+    ("vectors.json", b"{}"),
+    ("chunks.faiss", b"not a faiss index"),
+    ("sentences.ids.json", b'{"kind": "flat", "next_label": 0, "tombstones": [], "items": []}'),
 ])
 def test_unreadable_files_are_named_not_tracebacks(saved, name, data):
     rewrite(saved, **{name: data})
@@ -46,7 +49,7 @@ def test_counts_that_disagree_name_both_files(saved):
     files = read_generation(saved)
     chunks = json.loads(files["chunks.json"])
     rewrite(saved, **{"chunks.json": json.dumps(chunks[:-1]).encode()})
-    with pytest.raises(IndexStoreError, match="chunks.json has .* chunks but vectors.bin"):
+    with pytest.raises(IndexStoreError, match=r"the chunks vectors \(\d+\) do not match chunks.json"):
         load(saved)
 
 

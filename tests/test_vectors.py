@@ -1,4 +1,4 @@
-"""Unit tests for rag.index.faiss_store.VectorIndex on small seeded random unit vectors."""
+"""Unit tests for rag.index.vector_index.VectorIndex on small seeded random unit vectors."""
 from __future__ import annotations
 
 import doctest
@@ -6,8 +6,8 @@ import doctest
 import numpy as np
 import pytest
 
-import rag.index.faiss_store
-from rag.index.faiss_store import VectorIndex
+import rag.index.vector_index
+from rag.index.vector_index import VectorIndex
 
 KINDS = ["flat", "hnsw", "ivf"]
 
@@ -31,7 +31,7 @@ def brute_force(x: np.ndarray, q: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 
 
 def test_docstring_example_runs():
-    assert doctest.testmod(rag.index.faiss_store).failed == 0
+    assert doctest.testmod(rag.index.vector_index).failed == 0
 
 
 def test_flat_search_matches_numpy_oracle():

@@ -3,8 +3,8 @@ against the question.
 
 score = dense_weight * cosine(question, sentence) + (1 - dense_weight) * coverage
 
-where the cosine uses the sentence vectors stored in the index (nothing is
-re-embedded) and ``coverage`` is the IDF-weighted share of the question's
+where the cosine reads the sentence vectors from the index's vector store
+(``VectorStore.score``; nothing is re-embedded) and ``coverage`` is the IDF-weighted share of the question's
 words the sentence states (:mod:`rag.answer.terms`). Three checks travel with the
 score, because a sentence can be close to a question yet answer another one:
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.index.chunk_index import Index
+from rag.index.protocols import SENTENCES
 from rag.text.language import stem
 from rag.answer.terms import QuestionTerms, Vocabulary, WordSimilarity, name_match, best_match
 from rag.records import Passage
@@ -77,7 +78,7 @@ class EvidenceScorer:
         if not seen:
             return []
         rows = np.fromiter(seen, dtype=np.int64)
-        dense = self.index.sentence_vectors[rows] @ qvec
+        dense = self.index.vectors.score(SENTENCES, qvec, [self.index.sentences[r].id for r in rows])
         total = sum(w for _, _, w in q.terms) or 1.0
         exact = [sum(w for _, s, w in q.terms if any(s == st for _, st in self.vocab.sentence_terms[r])) / total
                  for r in rows]

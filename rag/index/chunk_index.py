@@ -1,14 +1,17 @@
-"""The searchable index: chunks, their vectors, sentence vectors and BM25.
+"""The searchable index: documents, chunks, and two stores keyed by chunk and sentence id.
 
-It takes vectors from an :class:`~rag.embedding.sentence_embedder.Embedder` at build time but never
-loads a model itself. ``build`` embeds everything; ``update`` re-embeds only
-documents whose text changed, reusing the stored vectors of the rest.
+It takes vectors from an :class:`~rag.embedding.protocol.Embedder` at build time but never
+loads a model itself. ``build`` embeds everything; with ``previous`` it is an
+incremental update that deletes and upserts the ids of changed documents only.
 
-Shapes::
+Where things are::
 
-    chunks[i]            -> chunk_vectors row i          (n_chunks, dim)
-    sentences[j]         -> sentence_vectors row j       (n_sentences, dim)
-    chunk_sentences[i]   -> list of rows j of chunk i    (overlapping chunks share rows)
+    vectors  (VectorStore)   "chunks":    chunk id    -> vector, payload {doc_id, date}
+                             "sentences": sentence id -> vector, payload {doc_id, date, chunk_id}
+    lexical  (LexicalIndex)  chunk id -> BM25 terms,     payload {doc_id, date}
+    chunks[i].sentences      the sentences of a chunk (overlapping chunks share sentence ids)
+
+The payload date is "" when a document has none (a date filter never admits it).
 """
 from __future__ import annotations
 
@@ -26,11 +29,14 @@ from rag.embedding.protocol import Embedder
 from rag.ingest.files import is_html
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
-from rag.index.bm25 import Lexical
-from rag.records import Chunk, Document, Sentence
-from rag.index.faiss_store import VectorIndex
+from rag.index.bm25 import Bm25Index
+from rag.index.faiss_store import FaissStore
+from rag.index.protocols import CHUNKS, SENTENCES, LexicalIndex, VectorStore
+from rag.records import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: every file checksummed (rag.index.generations), model identity by content
+# 2: every file checksummed (rag.index.generations), model identity by content;
+# 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation.
+FORMAT_VERSION = 3
 log = logging.getLogger("rag.index.chunk_index")
 
 
@@ -96,29 +102,25 @@ class BuildStats:
 
 
 class Index:
-    """In-memory index; see :mod:`rag.index.codec` for disk I/O."""
+    """In-memory index: documents and chunks, a :class:`VectorStore` of chunk and sentence
+    vectors and a :class:`LexicalIndex` of chunk texts, all keyed by chunk/sentence id.
+    See :mod:`rag.index.codec` for disk I/O."""
 
-    def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], chunk_vectors: VectorIndex,
-                 sentences: list[Sentence], sentence_vectors: np.ndarray, model: str, chunking: dict,
-                 model_id: str | None = None):
+    def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], vectors: VectorStore, lexical: LexicalIndex,
+                 dim: int, model: str, chunking: dict, model_id: str | None = None):
         self.docs = docs
         self.chunks = chunks
-        self.chunk_vectors = chunk_vectors
-        self.sentences = sentences
-        self.sentence_vectors = sentence_vectors
+        self.vectors = vectors
+        self.lexical = lexical
+        self.dim = dim
         self.model = model
         self.model_id = model_id or model  # what made the vectors: a hash of the model's files
         self.chunking = chunking
         self.doc_by_id = {d.id: d for d in docs}
-        row = {s.id: j for j, s in enumerate(sentences)}
-        self.chunk_sentences = [np.array([row[s.id] for s in c.sentences], dtype=np.int64) for c in chunks]
-        self.chunk_doc = [c.doc_id for c in chunks]
-        self.lexical = Lexical().fit([embed_text(self.doc_by_id[c.doc_id].path, c.text) for c in chunks])
-        self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=len(sentences))
-
-    @property
-    def dim(self) -> int:
-        return int(self.sentence_vectors.shape[1])
+        self.chunk_by_id = {c.id: c for c in chunks}
+        # Overlapping chunks share sentences: one entry (and one vector) per sentence id.
+        self.sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
+        self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=len(self.sentences))
 
     @property
     def corpus_hash(self) -> str:
@@ -129,21 +131,25 @@ class Index:
     def build(cls, corpus: Corpus, embedder: Embedder, *, chunker: Chunker | None = None,
               previous: "Index | None" = None, progress: bool = False, vector_kind: str = "auto",
               report: Callable[[Step], None] | None = None) -> "Index":
-        """Chunk and embed ``corpus``. With ``previous``, unchanged documents
-        (same path and text) keep their chunks and vectors: an incremental update.
+        """Chunk and embed ``corpus``. With ``previous``, an incremental update: unchanged
+        documents (same path, text and metadata) keep their chunks, and ``previous``'s
+        stores are updated in place (so ``previous`` must not be used afterwards):
+        only the ids of changed or removed documents are deleted or upserted.
         ``report`` receives a :class:`Step` per new file parsed and per batch embedded."""
         t0 = time.perf_counter()
         chunker = chunker or Chunker()
         old_docs = previous.doc_by_id if previous else {}
-        old_vec = previous._vectors_by_id() if previous else {}
-        docs, chunks, reused, warnings = [], [], 0, list(corpus.warnings)
+        docs, chunks, reused, warnings = [], [], set(), list(corpus.warnings)
         digests = [doc_hash(doc) for doc in corpus.documents]
         changed = [d.id for d, h in zip(corpus.documents, digests) if getattr(old_docs.get(d.id), "sha256", None) != h]
         position = {doc_id: i for i, doc_id in enumerate(changed)}
+        old_chunks = {}
+        for c in previous.chunks if previous else ():
+            old_chunks.setdefault(c.doc_id, []).append(c)
         for doc, digest in zip(corpus.documents, digests):
             if doc.id not in position:
-                doc_chunks = [c for c in previous.chunks if c.doc_id == doc.id]
-                reused += 1
+                doc_chunks = old_chunks.get(doc.id, [])
+                reused.add(doc.id)
             else:
                 if report:
                     report(Step("parsing", position[doc.id], len(changed), Path(doc.path).name))
@@ -156,23 +162,50 @@ class Index:
                     continue
             chunks.extend(doc_chunks)
             docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
-        paths = {d.id: d.path for d in docs}
-        sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
-        wanted = [(c.id, embed_text(paths[c.doc_id], c.text)) for c in chunks]
-        wanted += [(s.id, embed_text(paths[s.doc_id], s.text)) for s in sentences]
-        missing = list({key: text for key, text in wanted if key not in old_vec}.items())
-        fresh = cls._embed([text for _, text in missing], embedder, progress, report)
-        vec = dict(old_vec)
-        vec.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
-        dim = embedder.dim
-        stack = lambda ids: np.stack([vec[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
-        index = cls(docs=docs, chunks=chunks,
-                    chunk_vectors=VectorIndex(kind=vector_kind).fit(stack([c.id for c in chunks])),
-                    sentences=sentences, sentence_vectors=stack([s.id for s in sentences]),
+        stale = [c for c in previous.chunks if c.doc_id not in reused] if previous else []
+        vectors = previous.vectors if previous else FaissStore(dim=embedder.dim, kind=vector_kind)
+        lexical = previous.lexical if previous else Bm25Index()
+        index = cls(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=embedder.dim,
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
-        index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
+        embedded = index._sync(stale, old_docs, reused, embedder, progress, report)
+        index.stats = BuildStats(len(docs), len(chunks), len(index.sentences), embedded, len(reused),
                                  time.perf_counter() - t0, warnings)
         return index
+
+    def _sync(self, stale: list[Chunk], old_docs: dict, reused: set, embedder: Embedder, progress: bool,
+              report: Callable[[Step], None] | None) -> int:
+        """Bring the stores in line with ``self.chunks``: delete the ids of ``stale`` chunks (those of changed
+        or removed documents) that are gone, embed and upsert the new ones. Returns the number of texts embedded.
+
+        An id of a changed document whose payload is unchanged keeps its vector: ids hash the text and
+        its offsets, the payload adds the date and, for a sentence, the first chunk holding it."""
+        doc = self.doc_by_id
+        fresh = [c for c in self.chunks if c.doc_id not in reused]
+        same_date = {d for d in {c.doc_id for c in stale} if d in doc and old_docs[d].date == doc[d].date}
+        old_owner = {s.id: c.id for c in reversed(stale) for s in c.sentences}  # reversed: the first chunk wins
+        new_owner = {s.id: c.id for c in reversed(fresh) for s in c.sentences}
+        stale_ids = {c.id for c in stale}
+        keep_chunks = {c.id for c in fresh if c.id in stale_ids and c.doc_id in same_date}
+        keep_sentences = {i for i, c in new_owner.items()
+                          if old_owner.get(i) == c and self.chunk_by_id[c].doc_id in same_date}
+        self.vectors.delete(CHUNKS, stale_ids - keep_chunks)
+        self.vectors.delete(SENTENCES, set(old_owner) - keep_sentences)
+        self.lexical.delete(stale_ids - keep_chunks)
+        new_chunks = [c for c in fresh if c.id not in keep_chunks]
+        new_sentences = [s for s in {s.id: s for c in fresh for s in c.sentences}.values()
+                         if s.id not in keep_sentences]
+        texts = [embed_text(doc[c.doc_id].path, c.text) for c in new_chunks]
+        vecs = self._embed(texts + [embed_text(doc[s.doc_id].path, s.text) for s in new_sentences],
+                           embedder, progress, report)
+        payload = lambda doc_id: {"doc_id": doc_id, "date": doc[doc_id].date or ""}  # noqa: E731
+        if new_chunks:
+            ids, payloads = [c.id for c in new_chunks], [payload(c.doc_id) for c in new_chunks]
+            self.vectors.upsert(CHUNKS, ids, vecs[: len(ids)], payloads)
+            self.lexical.upsert(ids, texts, payloads)
+        if new_sentences:
+            self.vectors.upsert(SENTENCES, [s.id for s in new_sentences], vecs[len(new_chunks):],
+                                [{**payload(s.doc_id), "chunk_id": new_owner[s.id]} for s in new_sentences])
+        return len(vecs)
 
     @staticmethod
     def _embed(texts: list[str], embedder: Embedder, progress: bool, report: Callable[[Step], None] | None):
@@ -186,16 +219,11 @@ class Index:
         report(Step("embedding", len(texts), len(texts)))
         return np.concatenate(parts)
 
-    def _vectors_by_id(self) -> dict[str, np.ndarray]:
-        vec = {c.id: v for c, v in zip(self.chunks, self.chunk_vectors.vectors)}
-        vec.update({s.id: v for s, v in zip(self.sentences, self.sentence_vectors)})
-        return vec
-
     def manifest(self) -> dict:
         return {
             "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "model_id": self.model_id,
-            "dim": self.dim,
-            "chunking": self.chunking, "corpus_hash": self.corpus_hash, "vector_kind": self.chunk_vectors.kind,
+            "dim": self.dim, "chunking": self.chunking, "corpus_hash": self.corpus_hash,
+            "vector_kind": self.vectors.kind(CHUNKS) if isinstance(self.vectors, FaissStore) else None,
             "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": len(self.sentences)},
             "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},
         }

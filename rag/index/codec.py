@@ -9,19 +9,20 @@ as a Python traceback. An index of an older format raises
 """
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict
 
-import numpy as np
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
-from rag.index.generations import FIX, read_generation, write_generation
+from rag.index.generations import FIX, read_file, read_generation, write_generation
+from rag.index.bm25 import Bm25Index
+from rag.index.faiss_store import FaissStore
+from rag.index.protocols import CHUNKS, SENTENCES
 from rag.records import Chunk, Sentence
-from rag.index.faiss_store import VectorIndex
 
-FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.bin", "sentences.npy")
+# The stores' own files (FaissStore.to_files, Bm25Index.to_files) sit beside these in the generation.
+FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.json", "bm25.json", "bm25.npz")
 
 
 def _chunk_to_dict(c: Chunk) -> dict:
@@ -39,15 +40,19 @@ def _chunk_from_dict(d: dict) -> Chunk:
 
 
 def save(index: Index, index_dir) -> str:
-    """Write ``index`` to ``index_dir`` atomically; returns the generation name."""
-    buf = io.BytesIO()
-    np.save(buf, index.sentence_vectors, allow_pickle=False)
+    """Write ``index`` to ``index_dir`` atomically; returns the generation name.
+
+    The index must hold the in-process stores (:class:`FaissStore`, :class:`Bm25Index`): a server
+    store keeps its own data, and a codec for it would save only the documents and chunks."""
+    if not isinstance(index.vectors, FaissStore) or not isinstance(index.lexical, Bm25Index):
+        raise TypeError(f"codec.save writes a FaissStore and a Bm25Index; this index holds a "
+                        f"{type(index.vectors).__name__} and a {type(index.lexical).__name__}.")
     files = {
         "manifest.json": json.dumps(index.manifest(), indent=1).encode(),
         "documents.json": json.dumps([asdict(d) for d in index.docs]).encode(),
         "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode(),
-        "vectors.bin": index.chunk_vectors.to_bytes(),
-        "sentences.npy": buf.getvalue(),
+        **index.vectors.to_files(),
+        **index.lexical.to_files(),
     }
     return write_generation(index_dir, files)
 
@@ -99,28 +104,36 @@ def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir, m
 
 
 def _parse(index_dir, files: dict, name: str, parse):
-    """``parse`` the bytes of one file; any failure names the file."""
+    """``parse`` the bytes of one file (or, for a store, the files it names); any failure names the file."""
     try:
-        return parse(files[name])
-    except (ValueError, KeyError, TypeError, IndexError, EOFError, OSError, RecursionError) as exc:
-        raise _corrupt(index_dir, f"{name} cannot be read ({type(exc).__name__}: {str(exc)[:200]})") from None
+        return read_file(files, name, parse)
+    except ValueError as exc:
+        raise _corrupt(index_dir, str(exc)) from None
+
+
+def _store(index_dir, files: dict, cls):
+    """``cls.from_files(files)``; its ValueError already names the damaged file."""
+    try:
+        return cls.from_files(files)
+    except ValueError as exc:
+        raise _corrupt(index_dir, str(exc)) from None
 
 
 def load(index_dir) -> Index:
-    """Load the live generation, validating every file."""
+    """Load the live generation, validating every file (the stores are read, not rebuilt)."""
     files = read_generation(index_dir)
     manifest = _manifest(files, index_dir)
     docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
     chunks = _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
-    sentence_vectors = _parse(index_dir, files, "sentences.npy", lambda b: np.load(io.BytesIO(b), allow_pickle=False))
-    vectors = _parse(index_dir, files, "vectors.bin", VectorIndex.from_bytes)
-    sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
-    if len(vectors) != len(chunks):
-        raise _corrupt(index_dir, f"chunks.json has {len(chunks)} chunks but vectors.bin {len(vectors)} vectors")
-    if sentence_vectors.ndim != 2 or len(sentence_vectors) != len(sentences) or (
-            len(sentences) and sentence_vectors.shape[1] != manifest["dim"]):
-        raise _corrupt(index_dir, f"sentences.npy has shape {sentence_vectors.shape} for {len(sentences)} sentences "
-                                  f"of dimension {manifest['dim']}")
-    return Index(docs=docs, chunks=chunks, chunk_vectors=vectors, sentences=sentences,
-                 sentence_vectors=sentence_vectors.astype(np.float32), model=manifest["model"],
-                 chunking=manifest["chunking"], model_id=manifest.get("model_id"))
+    vectors = _store(index_dir, files, FaissStore)
+    lexical = _store(index_dir, files, Bm25Index)
+    index = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=manifest["dim"],
+                  model=manifest["model"], chunking=manifest["chunking"], model_id=manifest.get("model_id"))
+    for collection, want in ((CHUNKS, index.chunks), (SENTENCES, index.sentences)):
+        if vectors.ids(collection) != {x.id for x in want}:
+            raise _corrupt(index_dir, f"the {collection} vectors ({vectors.count(collection)}) do not match "
+                                      f"chunks.json ({len(want)} {collection})")
+    if len(lexical) != len(chunks) or vectors.dim != manifest["dim"]:
+        raise _corrupt(index_dir, f"bm25 holds {len(lexical)} texts and the vectors dimension {vectors.dim}, for "
+                                  f"{len(chunks)} chunks of dimension {manifest['dim']}")
+    return index

@@ -36,6 +36,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Mapping
 
 from rag.errors import IndexFormatError, IndexStoreError
 
@@ -227,3 +228,13 @@ def _read_checked(index_dir: Path, name: str, digest: str, only) -> dict[str, by
                           f"{want['bytes']:,} expected, checksum mismatch)")
         out[filename] = data
     return out
+
+
+def read_file(files: Mapping[str, bytes], name: str, parse):
+    """``parse(files[name])``; any failure becomes ValueError("<name> cannot be read (why)"),
+    so a damaged index names its file instead of showing a traceback."""
+    try:
+        return parse(files[name])
+    except (ValueError, KeyError, TypeError, IndexError, EOFError, OSError, RuntimeError) as exc:
+        why = "missing" if isinstance(exc, KeyError) and exc.args == (name,) else f"{type(exc).__name__}: {exc}"
+        raise ValueError(f"{name} cannot be read ({str(why)[:200]})") from None

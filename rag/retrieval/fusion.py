@@ -6,6 +6,12 @@ default is a convex combination, in the spirit of txtai's hybrid scoring:
 
     fused = w_dense * cos(q, chunk) + w_sentence * max_s cos(q, s) + w_lexical * bm25 / max(bm25)
 
+where ``max(bm25)`` is over the candidates being fused (the union of each
+store's top hits under the filter), not over the corpus: a store that returns
+its top ``k`` can give no global maximum, and a server cannot either. Because
+BM25's own best hit is always a candidate, the two agree whenever BM25 found
+anything.
+
 Example:
     >>> fuse(np.array([0.5, 0.1]), np.array([0.6, 0.2]), np.array([2.0, 4.0]), Weights(0.5, 0.0, 0.5))
     array([0.5 , 0.55], dtype=float32)
@@ -50,19 +56,11 @@ def max_normalize(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else np.zeros_like(scores)
 
 
-def fuse(dense: np.ndarray, sentence: np.ndarray, lexical: np.ndarray, weights: Weights,
-         lexical_max: float | None = None) -> np.ndarray:
-    """Convex combination of cosine, best-sentence cosine and max-normalised BM25.
-
-    ``lexical_max`` is the best BM25 score over the whole (filtered) corpus, so
-    candidates are normalised against the same maximum whatever subset is fused.
-    """
-    lexical = np.asarray(lexical, dtype=np.float32)
-    top = float(lexical.max()) if lexical_max is None and lexical.size else (lexical_max or 0.0)
-    lex = lexical / top if top > 0 else np.zeros_like(lexical)
+def fuse(dense: np.ndarray, sentence: np.ndarray, lexical: np.ndarray, weights: Weights) -> np.ndarray:
+    """Convex combination of cosine, best-sentence cosine and BM25 scaled by the candidates' maximum."""
     return (weights.dense * np.asarray(dense, dtype=np.float32)
             + weights.sentence * np.asarray(sentence, dtype=np.float32)
-            + weights.lexical * lex).astype(np.float32)
+            + weights.lexical * max_normalize(lexical)).astype(np.float32)
 
 
 def rrf(rankings: list[list[int]], k: int = 60) -> dict[int, float]:

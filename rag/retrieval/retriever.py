@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) + lexical (BM25) with score fusion.
+"""Hybrid retrieval: dense (a VectorStore) + lexical (a LexicalIndex) with score fusion.
 
 Example:
     >>> r = Retriever.open("seeds")                                    # doctest: +SKIP
@@ -17,6 +17,7 @@ from rag.embedding.protocol import Embedder
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 from rag.retrieval.fusion import Weights, cap_per_document, fuse
 from rag.index.chunk_index import Index
+from rag.index.protocols import CHUNKS, SENTENCES, Filter
 from rag.errors import QueryError
 from rag.retrieval.query import check_filters, clean_query
 from rag.records import Passage, SentenceHit
@@ -26,19 +27,18 @@ MODES = ("hybrid", "dense", "lexical")
 
 @dataclass
 class Signals:
-    """Per-candidate scores: ``rows`` index ``index.chunks``; arrays align with rows."""
+    """Per-candidate scores: ``ids`` are chunk ids; arrays align with them."""
 
-    rows: np.ndarray
+    ids: list[str]
     doc_ids: list[str]
     dense: np.ndarray       # cosine of query and chunk
     sentence: np.ndarray    # best cosine of query and any sentence of the chunk
     lexical: np.ndarray     # raw BM25
-    lexical_max: float      # best BM25 over the allowed corpus, for normalisation
     query_vector: np.ndarray | None
 
 
 class Retriever:
-    """Search an :class:`Index`. Settings here; the question goes to :meth:`search`."""
+    """Search an :class:`Index` through its stores' protocols. Settings here; the question goes to :meth:`search`."""
 
     def __init__(self, index: Index, embedder: Embedder, *, weights: Weights | None = None,
                  candidates: int = 100, sentence_lexical_weight: float = 0.4):
@@ -49,7 +49,7 @@ class Retriever:
         self.weights = weights or Weights()
         self.candidates = candidates
         self.sentence_lexical_weight = sentence_lexical_weight
-        self._sentence_terms = None
+        self._sentence_terms: dict[str, set[str]] = {}  # sentence id -> its BM25 terms, filled as passages are built
 
     @classmethod
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None,
@@ -81,42 +81,41 @@ class Retriever:
             raise QueryError(f"mode must be one of {MODES}; got {mode!r}.")
         sig = self.signals(query, k=k, doc_ids=f.doc_ids, date_from=f.date_from, date_to=f.date_to, mode=mode,
                            query_vector=query_vector)
-        if not len(sig.rows):
+        if not sig.ids:
             return []
         if mode == "dense":
             scores = sig.dense
         elif mode == "lexical":
             scores = sig.lexical
         else:
-            scores = fuse(sig.dense, sig.sentence, sig.lexical, self.weights, lexical_max=sig.lexical_max)
-        cand, q = sig.rows, sig.query_vector
-        order = [int(cand[i]) for i in np.argsort(-scores, kind="stable")]
-        score_of = {int(c): float(s) for c, s in zip(cand, scores)}
+            scores = fuse(sig.dense, sig.sentence, sig.lexical, self.weights)
+        order = [int(i) for i in np.argsort(-scores, kind="stable")]
         cap = per_doc_cap or (math.ceil(k / 2) if k >= 3 else k)
-        chosen = cap_per_document(order, self.index.chunk_doc, k, cap)
-        terms = set(self.index.lexical.query_terms(query))  # once per search, not per passage
-        return [self._passage(i, score_of[i], q, terms) for i in chosen]
+        chosen = cap_per_document(order, sig.doc_ids, k, cap)
+        terms = set(self.index.lexical.terms(query))  # once per search, not per passage
+        return [self._passage(sig.ids[i], float(scores[i]), sig.query_vector, terms) for i in chosen]
 
     def signals(self, query: str, *, k: int = 10, doc_ids=None, date_from=None, date_to=None,
                 mode: str = "hybrid", query_vector: np.ndarray | None = None) -> "Signals":
         """The raw evidence behind a ranking: for each candidate chunk, its cosine,
-        best-sentence cosine and BM25 score. ``search`` fuses these; benchmarks
-        use them to tune fusion weights without re-running retrieval."""
-        n = len(self.index.chunks)
-        allowed = self._allowed(doc_ids, date_from, date_to)
-        if n == 0 or not allowed.any():
-            empty = np.zeros(0, np.float32)
-            return Signals(np.zeros(0, np.int64), [], empty, empty, empty, 0.0, query_vector)
+        best-sentence cosine and BM25 score. Candidates are the top chunks of each
+        store under the filter (pushed into the stores); each is then scored by both.
+        ``search`` fuses these; benchmarks use them to tune fusion weights."""
+        where = self._where(doc_ids, date_from, date_to)
         q = query_vector if query_vector is not None else (None if mode == "lexical" else self.embed_query(query))
-        lexical = self.index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
-        lexical = np.where(allowed, lexical, 0.0)
-        cand = self._candidates(q, lexical, allowed, k)
-        zeros = np.zeros(len(cand), np.float32)
-        dense = self.index.chunk_vectors.search_subset(q, cand) if q is not None else zeros
-        sentence = np.array([self._sentence_scores(q, i).max(initial=0.0) for i in cand], np.float32) \
-            if q is not None else zeros
-        return Signals(cand, [self.index.chunk_doc[i] for i in cand], np.asarray(dense, np.float32), sentence,
-                       lexical[cand].astype(np.float32), float(lexical.max()), q)
+        want = min(max(self.candidates, 4 * k), len(self.index.chunks))
+        if where is False or want == 0:
+            empty = np.zeros(0, np.float32)
+            return Signals([], [], empty, empty, empty, q)
+        pool = [h.id for h in self.index.vectors.search(CHUNKS, q, want, where=where)] if q is not None else []
+        if mode != "dense":
+            pool += [h.id for h in self.index.lexical.search(query, want, where=where)]
+        ids = list(dict.fromkeys(pool))  # dense rank first: ties keep it
+        zeros = np.zeros(len(ids), np.float32)
+        dense = self.index.vectors.score(CHUNKS, q, ids) if q is not None and ids else zeros
+        lexical = self.index.lexical.score(query, ids) if mode != "dense" and ids else zeros
+        sentence = self._best_sentences(q, ids) if q is not None and ids else zeros
+        return Signals(ids, [self.index.chunk_by_id[i].doc_id for i in ids], dense, sentence, lexical, q)
 
     def in_scope(self, doc_ids: list[str] | None = None, date_from: str | None = None,
                  date_to: str | None = None) -> list[str]:
@@ -126,47 +125,39 @@ class Retriever:
             unknown = [d for d in doc_ids if d not in docs]
             if unknown:
                 raise QueryError(f"unknown document id(s) {unknown[:5]}; `rag docs` lists the ids.")
-        return [d.id for d in self.index.docs
-                if (doc_ids is None or d.id in doc_ids)
-                and (date_from is None or (d.date is not None and d.date >= date_from))
-                and (date_to is None or (d.date is not None and d.date <= date_to))]
+        where = Filter(None if doc_ids is None else frozenset(doc_ids), date_from, date_to)
+        return [d.id for d in self.index.docs if where.admits({"doc_id": d.id, "date": d.date or ""})]
 
-    def _allowed(self, doc_ids, date_from, date_to) -> np.ndarray:
-        keep = set(self.in_scope(doc_ids, date_from, date_to))
-        return np.array([c in keep for c in self.index.chunk_doc], dtype=bool)
+    def _where(self, doc_ids, date_from, date_to) -> Filter | None | bool:
+        """The store filter; None for none, False when no document passes (nothing to search)."""
+        if doc_ids is None and date_from is None and date_to is None:
+            return None
+        if not self.in_scope(doc_ids, date_from, date_to):  # also names unknown ids
+            return False
+        return Filter(None if doc_ids is None else frozenset(doc_ids), date_from, date_to)
 
-    def _candidates(self, q, lexical: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-        want = min(max(self.candidates, 4 * k), len(lexical))
-        top = np.argsort(-lexical, kind="stable")[:want]
-        pool = set(top[lexical[top] > 0].tolist())
-        if q is not None:
-            if allowed.all():
-                _, ids = self.index.chunk_vectors.search(q, want)
-                pool.update(int(i) for i in ids[0])
-            else:  # filtered: exact scores over the allowed rows only
-                rows = np.flatnonzero(allowed)
-                sims = self.index.chunk_vectors.search_subset(q, rows)
-                pool.update(rows[np.argsort(-sims)[:want]].tolist())
-        return np.array(sorted(i for i in pool if allowed[i]), dtype=np.int64)
+    def _best_sentences(self, q: np.ndarray, ids: list[str]) -> np.ndarray:
+        """Best sentence cosine per chunk, from one read of the sentences' stored vectors."""
+        chunks = [self.index.chunk_by_id[i] for i in ids]
+        sentence_ids = list(dict.fromkeys(s.id for c in chunks for s in c.sentences))
+        cos = dict(zip(sentence_ids, self.index.vectors.score(SENTENCES, q, sentence_ids).tolist()))
+        return np.array([max((cos[s.id] for s in c.sentences), default=0.0) for c in chunks], np.float32)
 
-    def _sentence_scores(self, q, chunk_row: int) -> np.ndarray:
-        rows = self.index.chunk_sentences[chunk_row]
-        return self.index.sentence_vectors[rows] @ q if q is not None else np.zeros(len(rows), np.float32)
+    def _terms(self, sentences) -> list[set[str]]:
+        for s in sentences:
+            if s.id not in self._sentence_terms:
+                self._sentence_terms[s.id] = set(self.index.lexical.terms(s.text))
+        return [self._sentence_terms[s.id] for s in sentences]
 
-    def _terms(self) -> list[set[str]]:
-        if self._sentence_terms is None:
-            texts = [s.text for s in self.index.sentences]
-            self._sentence_terms = [set(t) for t in self.index.lexical._tokenize(texts)] if texts else []
-        return self._sentence_terms
-
-    def _passage(self, i: int, score: float, q, terms: set[str]) -> Passage:
-        chunk = self.index.chunks[i]
+    def _passage(self, chunk_id: str, score: float, q, terms: set[str]) -> Passage:
+        chunk = self.index.chunk_by_id[chunk_id]
         doc = self.index.doc_by_id[chunk.doc_id]
-        rows = self.index.chunk_sentences[i]
-        sentence_terms = self._terms()
-        overlap = np.array([len(terms & sentence_terms[j]) / len(terms) if terms else 0.0 for j in rows], np.float32)
+        overlap = np.array([len(terms & t) / len(terms) if terms else 0.0 for t in self._terms(chunk.sentences)],
+                           np.float32)
+        cos = self.index.vectors.score(SENTENCES, q, [s.id for s in chunk.sentences]) if q is not None \
+            else np.zeros(len(chunk.sentences), np.float32)
         w = self.sentence_lexical_weight
-        sims = (1 - w) * self._sentence_scores(q, i) + w * overlap
+        sims = (1 - w) * cos + w * overlap
         best = np.argsort(-sims, kind="stable")  # every sentence, best match first
         hits = tuple(SentenceHit(chunk.sentences[b].text, chunk.sentences[b].start, chunk.sentences[b].end,
                                  round(float(sims[b]), 4)) for b in best)

@@ -9,9 +9,13 @@ def test_fuse_is_the_weighted_sum_with_max_normalised_bm25():
     np.testing.assert_allclose(out, [0.5 * 0.2 + 0.2 * 0.5 + 0.3 * 1.0, 0.5 * 0.8 + 0.2 * 0.1 + 0.3 * 0.5], rtol=1e-6)
 
 
-def test_fuse_normalises_against_the_corpus_maximum_when_given():
-    out = fuse(np.zeros(2), np.zeros(2), np.array([1.0, 2.0]), Weights(0, 0, 1), lexical_max=4.0)
-    np.testing.assert_allclose(out, [0.25, 0.5])
+def test_fuse_normalises_bm25_over_the_candidates_it_receives():
+    # The same two chunks score the same relative to each other whatever else the corpus holds:
+    # BM25 is divided by the best candidate's score, not by a corpus-wide maximum.
+    out = fuse(np.zeros(2), np.zeros(2), np.array([1.0, 2.0]), Weights(0, 0, 1))
+    np.testing.assert_allclose(out, [0.5, 1.0])
+    wider = fuse(np.zeros(3), np.zeros(3), np.array([1.0, 2.0, 8.0]), Weights(0, 0, 1))
+    np.testing.assert_allclose(wider, [0.125, 0.25, 1.0])
 
 
 def test_an_exact_name_match_outranks_a_vaguely_similar_passage():

@@ -1,0 +1,175 @@
+"""One collection of :class:`~rag.index.faiss_store.FaissStore`: a faiss index plus its id and payload maps.
+
+Labels are int64 numbers handed out in order and never reused, so a label
+names one vector for the life of the collection; the caller's string ids and
+payloads live here, beside faiss, while the vectors live only in faiss.
+
+Example:
+    >>> import numpy as np
+    >>> c = Collection.empty("flat", 2, {})
+    >>> c.upsert(["x", "y"], np.eye(2, dtype=np.float32), [{"doc_id": "a"}, {"doc_id": "b"}])
+    >>> c.labels_where(Filter(doc_ids={"b"})).tolist(), c.vectors(["y"]).tolist()
+    ([1], [[0.0, 1.0]])
+"""
+from __future__ import annotations
+
+from itertools import chain
+from typing import Iterable, Mapping, Sequence
+
+import faiss
+import numpy as np
+
+from rag.index.protocols import Filter
+
+# Unit vectors have norm 1 up to float error; anything further off is a caller
+# that forgot to normalise, and inner product would no longer be cosine.
+_NORM_TOLERANCE = 1e-2
+# An HNSW walk restricted to a small admitted set can stop before it finds k of
+# them; below this many, scoring the admitted vectors exactly is cheap (20k x 384
+# is one 30 MB read) and cannot miss.
+EXACT_LIMIT = 20_000
+_EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
+
+
+def as_unit_matrix(array, dim: int) -> np.ndarray:
+    """``array`` as C-contiguous float32 ``(n, dim)``; ValueError names a bad shape or a row that is not unit length."""
+    a = np.asarray(array)
+    if a.ndim != 2 or a.shape[1] != dim or a.dtype.kind not in "fiu":
+        raise ValueError(f"vectors must be a float array of shape (n, {dim}); got shape {a.shape} and dtype "
+                         f"{a.dtype}. Embed with the model that built the index, or rebuild it with `rag index`.")
+    x = np.ascontiguousarray(a, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))  # NaN/inf give a non-finite norm, caught here too
+    bad = np.flatnonzero(~(np.abs(norms - 1.0) <= _NORM_TOLERANCE))
+    if bad.size:
+        raise ValueError(f"vector row {int(bad[0])} has norm {norms[bad[0]]:.4g} ({bad.size} bad rows in all); rows "
+                         "must be finite and L2-normalised: x / np.linalg.norm(x, axis=1, keepdims=True).")
+    return x
+
+
+class Collection:
+    """A faiss ``IndexIDMap2`` with string ids, payloads grouped by ``(doc_id, date)``, and HNSW tombstones."""
+
+    def __init__(self, kind: str, index: faiss.Index, settings: Mapping) -> None:
+        self.kind, self.index, self.settings = kind, index, settings
+        self.label_of: dict[str, int] = {}
+        self.id_of: dict[int, str] = {}
+        self.payload: dict[int, dict] = {}
+        self.groups: dict[tuple, set[int]] = {}  # (doc_id, date) -> labels: filters read groups, not vectors
+        self.tombstones: set[int] = set()        # deleted HNSW labels still in the graph
+        self.next_label = 0
+
+    @classmethod
+    def empty(cls, kind: str, dim: int, settings: Mapping) -> Collection:
+        if kind == "flat":
+            base = faiss.IndexFlatIP(dim)
+        else:
+            base = faiss.IndexHNSWFlat(dim, settings.get("hnsw_m", 32), faiss.METRIC_INNER_PRODUCT)
+            base.hnsw.efConstruction = settings.get("hnsw_ef_construction", 40)
+            base.hnsw.efSearch = settings.get("hnsw_ef_search", 128)
+        return cls(kind, faiss.IndexIDMap2(base), settings)
+
+    def __len__(self) -> int:
+        return len(self.label_of)
+
+    def upsert(self, ids: Sequence[str], x: np.ndarray, payloads: Sequence[Mapping[str, str]]) -> None:
+        self.delete([i for i in ids if i in self.label_of])  # replacing = delete + add under a new label
+        labels = np.arange(self.next_label, self.next_label + len(ids), dtype=np.int64)
+        self.next_label += len(ids)
+        self.index.add_with_ids(x, labels)
+        for i, label, payload in zip(ids, labels.tolist(), payloads):
+            self._remember(i, label, {str(k): str(v) for k, v in payload.items() if v is not None})
+
+    def _remember(self, id_: str, label: int, payload: dict) -> None:
+        self.label_of[id_], self.id_of[label], self.payload[label] = label, id_, payload
+        self.groups.setdefault((payload.get("doc_id"), payload.get("date")), set()).add(label)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        labels = [self.label_of.pop(i) for i in dict.fromkeys(ids) if i in self.label_of]
+        if not labels:
+            return
+        for label in labels:
+            del self.id_of[label]
+            p = self.payload.pop(label)
+            key = (p.get("doc_id"), p.get("date"))
+            self.groups[key].discard(label)
+            if not self.groups[key]:
+                del self.groups[key]
+        if self.kind == "flat":  # flat compacts its rows in place; nothing is re-added
+            self.index.remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
+        else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
+            self.tombstones.update(labels)
+            if len(self.tombstones) > max(len(self), 1_000):
+                self._compact()
+
+    def _compact(self) -> None:
+        live = np.array(sorted(self.id_of), np.int64)
+        vectors = self.index.reconstruct_batch(live) if live.size else None
+        self.index = Collection.empty(self.kind, self.index.d, self.settings).index
+        if vectors is not None:
+            self.index.add_with_ids(vectors, live)
+        self.tombstones.clear()
+
+    def labels_where(self, where: Filter) -> np.ndarray:
+        """Labels whose payload ``where`` admits, found through the groups (one test per group, not per vector)."""
+        admitted = [labels for (doc_id, date), labels in self.groups.items()
+                    if where.admits({"doc_id": doc_id, "date": date})]
+        return np.fromiter(chain.from_iterable(admitted), np.int64)
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of ``ids``, read back from faiss; KeyError names an unknown id."""
+        try:
+            labels = np.array([self.label_of[i] for i in ids], np.int64)
+        except KeyError as exc:
+            raise KeyError(f"id {exc.args[0]!r} is not in this collection; pass ids that were upserted "
+                           "(a stale id means the index changed under the caller).") from None
+        return self.index.reconstruct_batch(labels)
+
+    def search(self, q: np.ndarray, k: int, where: Filter | None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and scores of the best ``k`` admitted vectors for one query row ``q``."""
+        subset = None if where is None or where.is_open else self.labels_where(where)
+        if subset is not None and subset.size == 0:
+            return _EMPTY
+        k = min(k, len(self) if subset is None else subset.size)
+        if subset is not None and self.kind == "hnsw" and subset.size <= EXACT_LIMIT:
+            return self._exact(q, subset, k)
+        if subset is not None:
+            sel = faiss.IDSelectorBatch(subset)
+        elif self.tombstones:
+            sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.array(sorted(self.tombstones), np.int64)))
+        else:
+            sel = None
+        params = None if sel is None else (
+            faiss.SearchParametersHNSW(sel=sel) if self.kind == "hnsw" else faiss.SearchParameters(sel=sel))
+        scores, labels = self.index.search(q, k, params=params)
+        found = labels[0] >= 0
+        if found.sum() < k:  # an approximate walk fell short of k reachable vectors: answer exactly
+            return self._exact(q, subset if subset is not None else np.array(sorted(self.id_of), np.int64), k)
+        return labels[0][found], scores[0][found]
+
+    def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.index.reconstruct_batch(labels) @ q[0]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return labels[top], scores[top].astype(np.float32)
+
+    # -- persistence ------------------------------------------------------------
+    def state(self) -> dict:
+        return {"kind": self.kind, "next_label": self.next_label, "tombstones": sorted(self.tombstones),
+                "items": [[label, self.id_of[label], self.payload[label]] for label in sorted(self.id_of)]}
+
+    @classmethod
+    def restore(cls, index: faiss.Index, state: dict, dim: int, settings: Mapping) -> Collection:
+        """Rebuild the maps around a deserialised faiss index; ValueError when the two disagree."""
+        kind = state.get("kind")
+        if not isinstance(index, faiss.IndexIDMap2) or kind not in ("flat", "hnsw") or index.d != dim:
+            raise ValueError(f"a collection file holds a {type(index).__name__} of dimension {index.d} and kind "
+                             f"{kind!r}; expected an IndexIDMap2 of dimension {dim}")
+        c = cls(kind, index, settings)
+        c.next_label, c.tombstones = int(state["next_label"]), set(state["tombstones"])
+        for label, id_, payload in state["items"]:
+            c._remember(id_, int(label), payload)
+        if index.ntotal != len(c) + len(c.tombstones):
+            raise ValueError(f"the faiss index holds {index.ntotal} vectors, the id map {len(c)} (+{len(c.tombstones)} "
+                             "deleted)")
+        if kind == "hnsw":
+            faiss.downcast_index(index.index).hnsw.efSearch = settings.get("hnsw_ef_search", 128)
+        return c
