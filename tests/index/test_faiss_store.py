@@ -1,0 +1,175 @@
+"""FaissStore: the VectorStore protocol on faiss, by string id, on seeded random unit vectors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.index.faiss_store import FaissStore
+from rag.index.protocols import CHUNKS, SENTENCES, Filter, VectorStore
+
+DIM = 16
+
+
+def unit(n, seed=0, dim=DIM):
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def filled(kind="flat", n=60):
+    """``n`` vectors c0..c{n-1}: doc d{i % 6}, dated 2020-0{1 + i % 6}-15 (doc d5 has no date)."""
+    store = FaissStore(dim=DIM, kind=kind, hnsw_m=8)
+    x = unit(n)
+    payloads = [{"doc_id": f"d{i % 6}", "date": "" if i % 6 == 5 else f"2020-0{1 + i % 6}-15"} for i in range(n)]
+    store.upsert(CHUNKS, [f"c{i}" for i in range(n)], x, payloads)
+    return store, x, payloads
+
+
+def brute_force(x, q, admitted, k):
+    scores = x @ q
+    order = [i for i in np.argsort(-scores, kind="stable") if admitted[i]][:k]
+    return [f"c{i}" for i in order], scores[order]
+
+
+def test_it_satisfies_the_protocol():
+    assert isinstance(FaissStore(dim=4), VectorStore)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_search_returns_ids_and_payloads_in_score_order(kind):
+    store, x, payloads = filled(kind)
+    q = unit(1, seed=1)[0]
+    hits = store.search(CHUNKS, q, 5)
+    want_ids, want_scores = brute_force(x, q, [True] * len(x), 5)
+    assert [h.id for h in hits] == want_ids
+    np.testing.assert_allclose([h.score for h in hits], want_scores, rtol=1e-5)
+    assert hits[0].payload == payloads[int(want_ids[0][1:])]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("where", [
+    Filter(doc_ids=frozenset({"d2"})),
+    Filter(doc_ids=frozenset({"d1", "d4"}), date_to="2020-03-01"),
+    Filter(date_from="2020-03-01", date_to="2020-05-31"),
+    Filter(date_from="2020-01-01"),  # d5 has no date: never admitted by a date filter
+])
+def test_filters_are_applied_before_the_top_k_is_cut(kind, where):
+    store, x, payloads = filled(kind)
+    q = unit(1, seed=2)[0]
+    admitted = [where.admits(p) for p in payloads]
+    hits = store.search(CHUNKS, q, 4, where=where)
+    assert [h.id for h in hits] == brute_force(x, q, admitted, 4)[0]
+    assert all(where.admits(h.payload) for h in hits)
+
+
+def test_a_filter_that_admits_nothing_returns_nothing():
+    store, _, _ = filled()
+    assert store.search(CHUNKS, unit(1)[0], 5, where=Filter(doc_ids=frozenset({"nope"}))) == []
+    assert store.search(SENTENCES, unit(1)[0], 5) == []  # an empty collection
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_delete_removes_only_the_given_ids(kind):
+    store, x, _ = filled(kind)
+    gone = [f"c{i}" for i in range(0, 60, 6)]  # every chunk of d0
+    store.delete(CHUNKS, gone + ["never-stored"])
+    assert store.count(CHUNKS) == 50 and not store.ids(CHUNKS) & set(gone)
+    q = x[0]  # c0's own vector: it would be the top hit if it were still there
+    hits = store.search(CHUNKS, q, 50)
+    assert len(hits) == 50 and not {h.id for h in hits} & set(gone)
+    assert store.search(CHUNKS, q, 5, where=Filter(doc_ids=frozenset({"d0"}))) == []
+    np.testing.assert_allclose(store.score(CHUNKS, q, ["c1", "c7"]), x[[1, 7]] @ q, rtol=1e-5)
+
+
+def test_upsert_replaces_the_vector_and_payload_of_a_known_id():
+    store, x, _ = filled()
+    new = unit(1, seed=9)
+    store.upsert(CHUNKS, ["c3"], new, [{"doc_id": "d9", "date": "2021-01-01"}])
+    assert store.count(CHUNKS) == 60
+    assert store.search(CHUNKS, new[0], 1)[0].id == "c3"
+    assert [h.id for h in store.search(CHUNKS, new[0], 3, where=Filter(doc_ids=frozenset({"d9"})))] == ["c3"]
+    assert store.search(CHUNKS, x[3], 3, where=Filter(doc_ids=frozenset({"d3"})))[0].id != "c3"
+
+
+def test_score_reads_the_stored_vectors_in_the_given_order():
+    store, x, _ = filled()
+    q = unit(1, seed=3)[0]
+    np.testing.assert_allclose(store.score(CHUNKS, q, ["c9", "c2", "c40"]), x[[9, 2, 40]] @ q, rtol=1e-5)
+    assert store.score(CHUNKS, q, []).shape == (0,)
+    with pytest.raises(KeyError, match="'c999' is not in this collection"):
+        store.score(CHUNKS, q, ["c1", "c999"])
+
+
+def test_collections_are_separate():
+    store, x, _ = filled(n=12)
+    store.upsert(SENTENCES, ["s1"], x[:1], [{"doc_id": "d0", "date": "", "chunk_id": "c0"}])
+    assert store.count(CHUNKS) == 12 and store.count(SENTENCES) == 1 and len(store) == 13
+    assert store.search(SENTENCES, x[5], 5)[0].payload["chunk_id"] == "c0"
+    with pytest.raises(KeyError):
+        store.score(SENTENCES, x[0], ["c0"])
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_persistence_round_trip_keeps_ids_payloads_filters_and_deletions(kind):
+    store, x, _ = filled(kind)
+    store.delete(CHUNKS, ["c0", "c6"])
+    loaded = FaissStore.from_files(store.to_files())
+    q = unit(1, seed=4)[0]
+    where = Filter(date_from="2020-02-01")
+    assert loaded.kind(CHUNKS) == kind and loaded.ids(CHUNKS) == store.ids(CHUNKS)
+    assert [h.id for h in loaded.search(CHUNKS, q, 7, where=where)] == [h.id for h in store.search(CHUNKS, q, 7, where=where)]
+    np.testing.assert_array_equal(loaded.score(CHUNKS, q, ["c1", "c5"]), store.score(CHUNKS, q, ["c1", "c5"]))
+    loaded.upsert(CHUNKS, ["new"], unit(1, seed=5), [{"doc_id": "d0"}])  # labels continue, no clash
+    assert loaded.count(CHUNKS) == 59 and loaded.search(CHUNKS, unit(1, seed=5)[0], 1)[0].id == "new"
+
+
+def test_no_second_copy_of_the_vectors_is_kept():
+    """The store holds faiss indexes and maps, not a numpy matrix beside them."""
+    store, _, _ = filled(n=40)
+    arrays = [v for c in store._collections.values() for v in vars(c).values() if isinstance(v, np.ndarray)]
+    assert arrays == []
+
+
+def test_hnsw_tombstones_are_compacted_when_they_outnumber_the_living():
+    store = FaissStore(dim=DIM, kind="hnsw", hnsw_m=8)
+    x = unit(2500)
+    store.upsert(CHUNKS, [f"c{i}" for i in range(2500)], x, [{"doc_id": "d"}] * 2500)
+    store.delete(CHUNKS, [f"c{i}" for i in range(1300)])
+    collection = store._collections[CHUNKS]
+    assert collection.tombstones == set() and collection.index.ntotal == 1200
+    assert store.search(CHUNKS, x[2000], 1)[0].id == "c2000"
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.ones((2, DIM), np.float32), "norm 4"),
+    (np.full((1, DIM), np.nan, np.float32), "norm nan"),
+    (unit(2, dim=8), r"shape \(n, 16\)"),
+])
+def test_bad_vectors_are_refused_naming_the_fix(bad, match):
+    with pytest.raises(ValueError, match=match):
+        FaissStore(dim=DIM).upsert(CHUNKS, [f"x{i}" for i in range(len(bad))], bad, [{}] * len(bad))
+
+
+def test_bad_calls_are_refused():
+    store, x, _ = filled(n=6)
+    with pytest.raises(ValueError, match="unknown collection 'chunk'"):
+        store.search("chunk", x[0], 1)
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        store.search(CHUNKS, x[0], 0)
+    with pytest.raises(ValueError, match="same id twice"):
+        store.upsert(CHUNKS, ["a", "a"], x[:2], [{}, {}])
+    with pytest.raises(ValueError, match="one vector and one payload per id"):
+        store.upsert(CHUNKS, ["a"], x[:2], [{}, {}])
+
+
+def test_hnsw_filters_go_through_the_graph_walk_with_a_selector(monkeypatch):
+    """Above EXACT_LIMIT admitted vectors an HNSW search runs in faiss with an IDSelector."""
+    from rag.index import faiss_collection
+
+    monkeypatch.setattr(faiss_collection, "EXACT_LIMIT", 0)
+    store, x, payloads = filled("hnsw", n=300)
+    store.delete(CHUNKS, ["c2", "c8"])  # tombstones must stay out too
+    where = Filter(doc_ids=frozenset({"d2", "d3"}))
+    q = unit(1, seed=6)[0]
+    admitted = [where.admits(p) and i not in (2, 8) for i, p in enumerate(payloads)]
+    assert [h.id for h in store.search(CHUNKS, q, 10, where=where)] == brute_force(x, q, admitted, 10)[0]
+    assert {h.id for h in store.search(CHUNKS, x[2], 298)}.isdisjoint({"c2", "c8"})
