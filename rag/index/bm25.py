@@ -65,6 +65,7 @@ class Bm25Index:
         self._payload: dict[str, dict] = {}
         self._rows: list[str] = []                # row of the fitted matrix -> id
         self._row_of: dict[str, int] = {}
+        self._groups: dict[tuple, np.ndarray] | None = None  # (doc_id, date) -> rows, built on the first filter
         self._matrix: dict | None = None          # bm25s's CSC arrays: data, indices (rows), indptr (per term)
         self._dirty = False
 
@@ -90,7 +91,7 @@ class Bm25Index:
             raise ValueError(f"k must be an integer >= 1; got {k!r}.")
         rows, scores = self._postings(query)
         if where is not None and not where.is_open and rows.size:
-            keep = np.fromiter((where.admits(self._payload[self._rows[r]]) for r in rows), bool, rows.size)
+            keep = np.isin(rows, self._rows_where(where))
             rows, scores = rows[keep], scores[keep]
         top = np.argsort(-scores, kind="stable")[:k]  # only the matching postings are sorted
         return [Hit(self._rows[r], float(scores[i]), self._payload[self._rows[r]]) for i, r in zip(top, rows[top])]
@@ -132,6 +133,18 @@ class Bm25Index:
         scores = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=rows.size)
         return rows.astype(np.int64), scores.astype(np.float32)
 
+    def _rows_where(self, where: Filter) -> np.ndarray:
+        """Rows whose payload ``where`` admits: one test per (doc_id, date) group, not per text."""
+        if self._groups is None:
+            groups: dict[tuple, list[int]] = {}
+            for r, id_ in enumerate(self._rows):
+                p = self._payload[id_]
+                groups.setdefault((p.get("doc_id"), p.get("date")), []).append(r)
+            self._groups = {key: np.array(rows, np.int64) for key, rows in groups.items()}
+        admitted = [rows for (doc_id, date), rows in self._groups.items()
+                    if where.admits({"doc_id": doc_id, "date": date})]
+        return np.concatenate([np.empty(0, np.int64), *admitted])
+
     def _fit(self) -> None:
         if not self._dirty:
             return
@@ -140,7 +153,7 @@ class Bm25Index:
 
         self._rows = list(self._tokens)
         self._row_of = {id_: r for r, id_ in enumerate(self._rows)}
-        self._matrix = None
+        self._matrix, self._groups = None, None
         if self._rows:
             bm = bm25s.BM25(**self.settings)
             bm.index(Tokenized(ids=[t.tolist() for t in self._tokens.values()], vocab=dict(self._vocab)),
