@@ -12,6 +12,8 @@ _EXPORTS = {
     "Corpus": "rag.ingest.corpus", "Chunker": "rag.chunking.chunker", "Index": "rag.index.chunk_index", "Retriever": "rag.retrieval.retriever",
     "Embedder": "rag.embedding.protocol", "SentenceTransformerEmbedder": "rag.embedding.sentence_embedder", "Weights": "rag.retrieval.fusion",
     "open_index": "rag.index.open_index", "Assistant": "rag.answer.assistant",
+    "VectorStore": "rag.index.protocols", "LexicalIndex": "rag.index.protocols", "Filter": "rag.index.protocols",
+    "Hit": "rag.index.protocols", "FaissStore": "rag.index.faiss_store", "Bm25Index": "rag.index.bm25",
     "Document": "rag.records", "Chunk": "rag.records", "Sentence": "rag.records", "Passage": "rag.records",
     "SentenceHit": "rag.records", "Citation": "rag.records", "Answer": "rag.records", "Disagreement": "rag.records",
     "Version": "rag.records",

@@ -1,4 +1,8 @@
-"""Nearest-neighbour search over L2-normalised vectors, exact or approximate.
+"""Nearest-neighbour search over L2-normalised vectors, exact or approximate, by row number.
+
+The index itself uses :class:`~rag.index.faiss_store.FaissStore` (ids, filters,
+no second copy). This is the row-numbered reference that benchmarks/bench_faiss.py
+measures flat, HNSW and IVF with; its crossover sets FaissStore's ``approx_threshold``.
 
 Scores are inner products, which equal cosine similarity because every vector
 is unit length (normalising is the embedder's job: this module never sees a
