@@ -34,6 +34,7 @@ import numpy as np
 
 from rag.index.generations import read_file
 from rag.index.protocols import Filter, Hit
+from rag.lru import LRU
 
 # Question words carry no topic: "how many" would otherwise match every article
 # that says "many". Added to bm25s's English list, for documents and queries alike.
@@ -68,6 +69,7 @@ class Bm25Index:
         self._groups: dict[tuple, np.ndarray] | None = None  # (doc_id, date) -> rows, built on the first filter
         self._matrix: dict | None = None          # bm25s's CSC arrays: data, indices (rows), indptr (per term)
         self._dirty = False
+        self._analysed = LRU(1024)
 
     # -- the LexicalIndex protocol ----------------------------------------------
     def upsert(self, ids: Sequence[str], texts: Sequence[str], payloads: Sequence[Mapping[str, str]]) -> None:
@@ -105,7 +107,13 @@ class Bm25Index:
         return np.array([by_row.get(self._row_of[i], 0.0) for i in ids], np.float32)
 
     def terms(self, text: str) -> list[str]:
-        return self.terms_many([text])[0]
+        # One search analyses its query up to three times (search, score, the retriever's overlap),
+        # and bm25s.tokenize costs ~1 ms a call whatever the length: remember recent texts.
+        terms = self._analysed.get(text)
+        if terms is None:
+            terms = self.terms_many([text])[0]
+            self._analysed.put(text, terms)
+        return list(terms)
 
     def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
         """:meth:`terms` of many texts in one tokenizer call (the per-call overhead dominates short texts)."""
