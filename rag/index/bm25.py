@@ -131,7 +131,8 @@ class Bm25Index:
     def _postings(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows with at least one query term and their BM25 scores, from those terms' postings only."""
         self._fit()
-        columns = [self._vocab[t] for t in dict.fromkeys(self.terms(query)) if t in self._vocab]
+        # A repeated query term counts each time, as in bm25s's get_scores and Lucene.
+        columns = [self._vocab[t] for t in self.terms(query) if t in self._vocab]
         if self._matrix is None or not columns:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         m = self._matrix

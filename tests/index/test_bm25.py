@@ -61,6 +61,11 @@ def test_filters_apply_before_the_cut(bm):
     assert bm.search("frigate", k=5, where=Filter(doc_ids=frozenset({"c"}))) == []
 
 
+def test_a_repeated_query_term_counts_twice_as_in_bm25s(bm):
+    once, twice = bm.score("frigate", ["t1"])[0], bm.score("frigate frigates", ["t1"])[0]
+    assert twice == pytest.approx(2 * once) and reference_scores(bm, "frigate frigates")["t1"] == pytest.approx(twice)
+
+
 def test_score_gives_the_bm25_of_any_ids_in_their_order(bm):
     query = "frigate Turkish"
     ref = reference_scores(bm, query)
