@@ -80,3 +80,20 @@ def test_a_changed_date_updates_the_payload_the_filters_read(tmp_path, seeds_cop
     q = embedder.embed(["Putin Erdogan talks"])[0]
     assert {h.payload["doc_id"] for h in after.vectors.search(CHUNKS, q, 50, where=where)} == {doc_id}
     assert {h.payload["doc_id"] for h in after.lexical.search("Putin Erdogan", 50, where=where)} == {doc_id}
+
+
+def test_an_index_of_format_2_is_rebuilt_once_with_a_note(tmp_path, seeds_copy):
+    """Format 3 stores vectors by id: an index written before it (vectors.bin, sentences.npy) is rebuilt."""
+    import json
+
+    from rag.index.generations import read_generation, write_generation
+
+    embedder, index_dir = FakeEmbedder(), tmp_path / "idx"
+    open_index(seeds_copy, embedder=embedder, index_dir=index_dir)
+    files = read_generation(index_dir)
+    manifest = json.loads(files["manifest.json"])
+    write_generation(index_dir, {"manifest.json": json.dumps({**manifest, "format_version": 2}).encode(),
+                                 "vectors.bin": b"rag-vectors v1\n", "sentences.npy": b""})
+    index, status = open_index(seeds_copy, embedder=embedder, index_dir=index_dir)
+    assert status == "built" and any("older version of rag; rebuilt it" in w for w in index.stats.warnings)
+    assert open_index(seeds_copy, embedder=embedder, index_dir=index_dir)[1] == "loaded"
