@@ -195,8 +195,10 @@ class Index:
         new_sentences = [s for s in {s.id: s for c in fresh for s in c.sentences}.values()
                          if s.id not in keep_sentences]
         texts = [embed_text(doc[c.doc_id].path, c.text) for c in new_chunks]
-        vecs = self._embed(texts + [embed_text(doc[s.doc_id].path, s.text) for s in new_sentences],
-                           embedder, progress, report)
+        everything = texts + [embed_text(doc[s.doc_id].path, s.text) for s in new_sentences]
+        unique = list(dict.fromkeys(everything))  # a one-sentence chunk is its sentence: embed it once
+        row = {text: i for i, text in enumerate(unique)}
+        vecs = self._embed(unique, embedder, progress, report)[[row[t] for t in everything]]
         payload = lambda doc_id: {"doc_id": doc_id, "date": doc[doc_id].date or ""}  # noqa: E731
         if new_chunks:
             ids, payloads = [c.id for c in new_chunks], [payload(c.doc_id) for c in new_chunks]
@@ -205,7 +207,7 @@ class Index:
         if new_sentences:
             self.vectors.upsert(SENTENCES, [s.id for s in new_sentences], vecs[len(new_chunks):],
                                 [{**payload(s.doc_id), "chunk_id": new_owner[s.id]} for s in new_sentences])
-        return len(vecs)
+        return len(unique)
 
     @staticmethod
     def _embed(texts: list[str], embedder: Embedder, progress: bool, report: Callable[[Step], None] | None):

@@ -36,8 +36,9 @@ def test_changing_one_article_touches_only_its_ids(tmp_path, seeds_copy):
     assert status == "updated" and after.stats.reused_documents == 4
 
     new_doc_chunks, new_doc_sentences = ids_of(after, doc_id)
-    added = len(new_doc_chunks - old_doc_chunks) + len(new_doc_sentences - old_doc_sentences)
-    assert added and embedder.texts_embedded == added  # only the new ids were embedded (one per collection)
+    added = {after.chunk_by_id[i].text for i in new_doc_chunks - old_doc_chunks}
+    added |= {s.text for s in after.sentences if s.id in new_doc_sentences - old_doc_sentences}
+    assert added and embedder.texts_embedded == len(added)  # only the new ids' texts were embedded, each once
     new_chunks, new_sentences = labels(after, CHUNKS), labels(after, SENTENCES)
     for old, new, own in ((old_chunks, new_chunks, old_doc_chunks), (old_sentences, new_sentences, old_doc_sentences)):
         kept = {i: label for i, label in old.items() if i not in own}
