@@ -30,7 +30,9 @@ class Weights:
     Chosen by grid search (step 0.05) on half of SQuAD v2.0 dev's answerable
     questions, and reported on the other half (benchmarks/bench_retrieval.py):
     the best sentence carries most of the signal, BM25 adds exact names and
-    numbers, the whole-chunk cosine adds context.
+    numbers, the whole-chunk cosine adds context. Re-tuned when BM25 came to be
+    normalised over the candidates instead of the corpus: the same weights won
+    (R@1 0.854, MRR@10 0.907 on the held-out half, as before).
     """
 
     dense: float = 0.20
