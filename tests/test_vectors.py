@@ -60,7 +60,6 @@ def test_empty_index_gives_empty_results(kind):
     for got in (index, VectorIndex.from_bytes(index.to_bytes())):
         scores, ids = got.search(unit(2), k=5)
         assert scores.shape == ids.shape == (2, 0)
-        assert got.search_subset(unit(1)[0], np.array([], dtype=np.int64)).shape == (0,)
 
 
 def test_one_dimensional_query_is_one_row():
@@ -123,17 +122,6 @@ def test_constructor_validates_settings(kwargs, match):
 def test_search_before_fit_says_what_to_do():
     with pytest.raises(RuntimeError, match="call fit"):
         VectorIndex().search(unit(1), k=1)
-
-
-def test_search_subset_is_exact_and_checks_ids():
-    x, q = unit(50), unit(1, seed=1)[0]
-    index = VectorIndex().fit(x)
-    ids = np.array([7, 3, 7, 49])
-    np.testing.assert_allclose(index.search_subset(q, ids), x[ids] @ q, rtol=1e-6)
-    with pytest.raises(IndexError, match="id 50 is out of range"):
-        index.search_subset(q, np.array([1, 50]))
-    with pytest.raises(IndexError, match="id -1"):
-        index.search_subset(q, np.array([-1]))
 
 
 def test_fit_copies_and_exposes_read_only_vectors():

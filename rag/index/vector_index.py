@@ -10,16 +10,11 @@ model, only numbers). Row ``i`` of the fitted matrix is id ``i`` everywhere.
 Up to ``approx_threshold`` rows ``kind="auto"`` builds an exact
 ``IndexFlatIP``; above it, an approximate index (HNSW unless told otherwise).
 
-We keep our own float32 copy of the vectors beside faiss's, because
-``search_subset`` needs rows by id and IVF stores them in list order: that
-doubles RAM (1M x 384 is 1.5 GB a copy).
+It keeps its own float32 copy of the vectors beside faiss's (to re-answer
+short approximate rows exactly): FaissStore does without one.
 
-Threads: a single query runs on one OpenMP thread (``single_query_threads``).
-faiss splits a big flat scan over both cores, and on a busy 2-core machine
-(the embedding model shares it) the split waits for a descheduled thread:
-in the bench, flat at 100k took 18 ms p50 on 1 thread and 52 ms on 2 while
-other jobs ran (15.5 vs 17.7 ms on a quiet box; HNSW and IVF unaffected).
-Builds and batches keep every thread: a batch is 2x faster on both cores.
+Threads: a single query runs on one OpenMP thread (``single_query_threads``; the
+measurement is in FaissStore's docstring); builds and batches keep every thread.
 
 Example:
     >>> import numpy as np
@@ -27,8 +22,6 @@ Example:
     >>> scores, ids = index.search(np.array([0.6, 0.8, 0.0]), k=2)
     >>> ids, scores.round(2)
     (array([[1, 0]]), array([[0.8, 0.6]], dtype=float32))
-    >>> index.search_subset(np.array([0.6, 0.8, 0.0]), np.array([2, 0])).round(2)
-    array([0. , 0.6], dtype=float32)
     >>> VectorIndex.from_bytes(index.to_bytes()).kind
     'flat'
 """
@@ -41,15 +34,10 @@ import zlib
 import faiss
 import numpy as np
 
+from rag.index.faiss_store import DEFAULT_APPROX_THRESHOLD
+
 MAGIC = b"rag-vectors v1\n"
 KINDS = ("auto", "flat", "hnsw", "ivf")
-# From benchmarks/bench_faiss.py on this 2-core box (384-dim, one query):
-# exact search took 0.4-0.5 ms p50 at 5k rows and ~1 ms at 10k (0.99 ms idle,
-# 1.5 ms with other jobs running; 18 ms at 100k, 310 ms at 1M), while HNSW
-# (M=32, efSearch=128) beat it from 5k on in every run and held 0.3-0.7 ms
-# with recall@10 >= 0.978 up to 1M. So exact up to 5k, where it is fast and
-# cannot miss, and approximate above, where it is faster.
-DEFAULT_APPROX_THRESHOLD = 5_000
 # Unit vectors have norm 1 up to float error; anything further off is a caller
 # that forgot to normalise, and inner product would no longer be cosine.
 _NORM_TOLERANCE = 1e-2
@@ -172,23 +160,6 @@ class VectorIndex:
         if short.any():
             scores[short], ids[short] = faiss.knn(q[short], self._vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
         return scores, ids
-
-    def search_subset(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Exact scores of one query against rows ``ids``, in the given order: for
-        filtered search and score fusion, where candidates come from elsewhere."""
-        q = self._queries(query)
-        if len(q) != 1:
-            raise ValueError(f"search_subset takes one query; got {len(q)} rows. Call it once per query.")
-        ids = np.asarray(ids)
-        if ids.size == 0:
-            return np.empty(0, np.float32)
-        if ids.ndim != 1 or ids.dtype.kind not in "iu":
-            raise ValueError(f"ids must be a 1-D integer array; got shape {ids.shape} and dtype {ids.dtype}.")
-        bad = ids[(ids < 0) | (ids >= len(self))]
-        if bad.size:  # numpy would wrap -1 to the last row silently
-            raise IndexError(f"id {int(bad[0])} is out of range for an index of {len(self)} vectors; "
-                             "pass ids returned by search() on this index.")
-        return self._vectors[ids] @ q[0]
 
     def _queries(self, queries: np.ndarray) -> np.ndarray:
         if self._vectors is None:
