@@ -35,3 +35,8 @@ class AnswererError(RagError):
     """The answering model cannot be used: a missing or damaged model file, a
     llama-cpp-python that is not installed, an unreachable or slow endpoint,
     a reply that is not text, or a context longer than the model's window."""
+
+
+class StoreUnreachableError(IndexStoreError):
+    """The vector store named by --store (a Milvus server) does not answer,
+    or answered too late; the message names the URI and how to fix it."""
