@@ -79,12 +79,14 @@ class Collections:
         return f"{self.namespace}_{collection}"
 
     def create(self, collection: str, *, dim: int | None, manifest: Mapping | None = None) -> None:
-        """Create ``collection`` if missing: vectors of ``dim``, or BM25 texts when ``dim`` is None."""
+        """Create ``collection`` if missing (vectors of ``dim``, or BM25 texts when ``dim`` is None), and load it."""
         name = self.name(collection)
         if not self.session.call("has_collection", name):
             schema, index = _schema(self.session, dim)
             props = {MANIFEST_KEY: json.dumps(dict(manifest or {}), sort_keys=True)}
             self.session.call("create_collection", name, schema=schema, index_params=index, properties=props)
+        else:  # an existing collection is searchable only once loaded (creating one loads it)
+            self.session.call("load_collection", name)
 
     def drop(self, collection: str) -> None:
         self.session.call("drop_collection", self.name(collection))
