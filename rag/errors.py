@@ -40,3 +40,7 @@ class AnswererError(RagError):
 class StoreUnreachableError(IndexStoreError):
     """The vector store named by --store (a Milvus server) does not answer,
     or answered too late; the message names the URI and how to fix it."""
+
+
+class ClusterError(RagError):
+    """The Ray cluster named by --ray cannot be reached."""
