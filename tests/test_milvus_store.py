@@ -54,14 +54,15 @@ def test_contents_and_manifest_survive_a_reopen_and_a_mismatch_is_refused(tmp_pa
     assert "'other-model'" in message and "fake-hash-64" in message and "--rebuild" in message and uri in message
 
 
-def test_drop_empties_the_namespace_and_namespaces_are_separate(tmp_path):
+def test_fresh_empties_only_its_namespace_whatever_it_was_built_with(tmp_path):
     uri = f"milvus-lite:{tmp_path}/ns.db"
     one = MilvusStore.open(uri, manifest=MANIFEST)
     two = MilvusStore(one.session, manifest={**MANIFEST, "dim": 2}, namespace="other")
     one.upsert(CHUNKS, ["c1"], np.eye(4, dtype=np.float32)[:1], [{"doc_id": "a"}])
     two.upsert(CHUNKS, ["c1"], np.eye(2, dtype=np.float32)[:1], [{"doc_id": "a"}])
-    one.drop()
-    assert one.count(CHUNKS) == 0 and two.count(CHUNKS) == 1
+    MilvusLexical(one.session).upsert(["c1"], ["Tankers collided"], [{"doc_id": "a"}])
+    rebuilt = MilvusStore(one.session, manifest={**MANIFEST, "model": "other"}, fresh=True)
+    assert rebuilt.count(CHUNKS) == 0 and len(MilvusLexical(one.session)) == 0 and two.count(CHUNKS) == 1
     one.close()
 
 

@@ -130,12 +130,14 @@ class Index:
     @classmethod
     def build(cls, corpus: Corpus, embedder: Embedder, *, chunker: Chunker | None = None,
               previous: "Index | None" = None, progress: bool = False, vector_kind: str = "auto",
-              report: Callable[[Step], None] | None = None) -> "Index":
+              report: Callable[[Step], None] | None = None,
+              stores: "tuple[VectorStore, LexicalIndex] | None" = None) -> "Index":
         """Chunk and embed ``corpus``. With ``previous``, an incremental update: unchanged
         documents (same path, text and metadata) keep their chunks, and ``previous``'s
         stores are updated in place (so ``previous`` must not be used afterwards):
         only the ids of changed or removed documents are deleted or upserted.
-        ``report`` receives a :class:`Step` per new file parsed and per batch embedded."""
+        ``report`` receives a :class:`Step` per new file parsed and per batch embedded.
+        ``stores``: empty stores to fill instead of a new FaissStore and Bm25Index (e.g. Milvus)."""
         t0 = time.perf_counter()
         chunker = chunker or Chunker()
         old_docs = previous.doc_by_id if previous else {}
@@ -163,8 +165,8 @@ class Index:
             chunks.extend(doc_chunks)
             docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
         stale = [c for c in previous.chunks if c.doc_id not in reused] if previous else []
-        vectors = previous.vectors if previous else FaissStore(dim=embedder.dim, kind=vector_kind)
-        lexical = previous.lexical if previous else Bm25Index()
+        vectors, lexical = (previous.vectors, previous.lexical) if previous else \
+            stores or (FaissStore(dim=embedder.dim, kind=vector_kind), Bm25Index())
         index = cls(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=embedder.dim,
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
         embedded = index._sync(stale, old_docs, reused, embedder, progress, report)

@@ -59,22 +59,26 @@ def _empty(where: Filter | None) -> bool:
 class MilvusStore:
     """A :class:`~rag.index.protocols.VectorStore` on Milvus; see the module docstring."""
 
-    def __init__(self, session: MilvusSession, *, manifest: Mapping, namespace: str = "rag"):
+    def __init__(self, session: MilvusSession, *, manifest: Mapping, namespace: str = "rag", fresh: bool = False):
         dim = manifest.get("dim")
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
             raise ValueError(f"the manifest must give the vector dimension as a positive 'dim'; got {manifest!r}.")
         self.session, self.manifest, self.dim = session, dict(manifest), dim
         self.collections = Collections(session, namespace)
+        if fresh:  # a rebuild: whatever was there, built with whatever, goes
+            for collection in (*COLLECTIONS, LEXICAL):
+                self.collections.drop(collection)
         for collection in COLLECTIONS:
             self.collections.create(collection, dim=dim, manifest=self.manifest)
             self._check_manifest(collection)
 
     @classmethod
-    def open(cls, store: str, *, manifest: Mapping, timeout: float | None = None,
-             namespace: str = "rag") -> "MilvusStore":
-        """Connect to ``store`` (a ``milvus-lite:`` or ``milvus://`` URI) and check its manifest."""
+    def open(cls, store: str, *, manifest: Mapping, timeout: float | None = None, namespace: str = "rag",
+             fresh: bool = False) -> "MilvusStore":
+        """Connect to ``store`` (a ``milvus-lite:`` or ``milvus://`` URI) and check its manifest;
+        ``fresh=True`` empties the namespace first (a rebuild)."""
         session = MilvusSession(store) if timeout is None else MilvusSession(store, timeout=timeout)
-        return cls(session, manifest=manifest, namespace=namespace)
+        return cls(session, manifest=manifest, namespace=namespace, fresh=fresh)
 
     def _check_manifest(self, collection: str) -> None:
         stored = self.collections.manifest(collection)
@@ -87,13 +91,6 @@ class MilvusStore:
 
     def close(self) -> None:
         self.session.close()
-
-    def drop(self) -> None:
-        """Empty this namespace (vectors and BM25 texts) for a rebuild."""
-        for collection in (*COLLECTIONS, LEXICAL):
-            self.collections.drop(collection)
-        for collection in COLLECTIONS:
-            self.collections.create(collection, dim=self.dim, manifest=self.manifest)
 
     # -- the VectorStore protocol ---------------------------------------------
     def upsert(self, collection: str, ids: Sequence[str], vectors: np.ndarray,

@@ -15,6 +15,7 @@ Where the index must be written, the folder is checked first, so a bad
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -36,17 +37,35 @@ def default_index_dir(corpus_dir: str | Path) -> Path:
 def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | Path | None = None,
                chunker: Chunker | None = None, rebuild: bool = False, progress: bool = False,
                vector_kind: str = "auto", uploads_dir: str | Path | None = None,
-               report: Callable[[Step], None] | None = None) -> tuple[Index, str]:
+               report: Callable[[Step], None] | None = None, store: str = "faiss",
+               store_timeout: float | None = None, workers: int = 1,
+               ray_address: str | None = None) -> tuple[Index, str]:
     """Returns ``(index, status)`` with status one of built/updated/loaded.
 
     ``uploads_dir`` is a second folder of articles (the user's uploads, see
     :mod:`rag.ingest.userdata`), indexed with the corpus when it exists; ``report``
-    receives each :class:`~rag.index.chunk_index.Step` of a build (per-file progress)."""
+    receives each :class:`~rag.index.chunk_index.Step` of a build (per-file progress).
+    ``store``: "faiss" (in the index folder) or a Milvus URI (:mod:`rag.index.milvus_index`);
+    ``workers``/``ray_address``: parse, chunk and embed in parallel (:mod:`rag.index.parallel_build`)."""
     chunker = chunker or Chunker()
     index_dir = Path(index_dir) if index_dir else default_index_dir(corpus_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStoreError(f"--index-dir {str(index_dir)!r} is a file, not a folder; pass a folder (it is "
                               "created if missing).")
+    build = Index.build
+    if workers != 1 or ray_address:
+        from rag.index.parallel_build import build_parallel
+
+        build = partial(build_parallel, workers=workers, ray_address=ray_address)
+    if store != "faiss":
+        from rag.index.milvus_client import is_milvus_uri
+        from rag.index.milvus_index import open_milvus_index
+
+        if not is_milvus_uri(store):
+            raise ValueError(f"--store {store!r}: use faiss, milvus-lite:PATH.db or milvus://HOST:PORT.")
+        return open_milvus_index(corpus_dir, store=store, embedder=embedder, index_dir=index_dir, chunker=chunker,
+                                 rebuild=rebuild, progress=progress, uploads_dir=uploads_dir, report=report,
+                                 timeout=store_timeout, build=build)
     corpus = Corpus.from_dir(corpus_dir, uploads_dir)
     previous, notes = None, []
     try:
@@ -62,8 +81,8 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     except IndexFormatError:  # derived data in an old layout: rebuilding loses nothing
         notes.append(f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
     writable(index_dir)
-    index = Index.build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
-                        vector_kind=vector_kind, report=report)
+    index = build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
+                  vector_kind=vector_kind, report=report)
     index.stats.warnings += notes
     save(index, index_dir)
     return index, "updated" if previous is not None else "built"
