@@ -34,6 +34,14 @@ def _common(p: argparse.ArgumentParser) -> None:
                                                        "(default: under ~/.local/share/rag/uploads/)")
 
 
+def _store(p: argparse.ArgumentParser) -> None:
+    """index, search and docs only, for now: ask and serve open FAISS (Assistant.open takes no store yet)."""
+    p.add_argument("--store", default="faiss", help="where vectors and BM25 live: faiss (in the index folder, "
+                                                    "default), milvus-lite:PATH.db or milvus://HOST:PORT")
+    p.add_argument("--store-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds one Milvus call may take (default 10)")
+
+
 def uploads_for(args, corpus: str | Path) -> Path:
     """The uploads folder of ``corpus``: --uploads-dir, else the user-data default."""
     from rag.ingest.userdata import uploads_dir
@@ -74,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index of a folder of articles")
     p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.html articles")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
+    p.add_argument("--workers", type=int, default=1, help="parse, chunk and embed in N processes (default 1)")
+    p.add_argument("--ray", default=None, metavar="ADDRESS",
+                   help="parse, chunk and embed as tasks on the Ray cluster at ADDRESS (e.g. 10.0.0.5:6379)")
     _common(p)
+    _store(p)
     p = sub.add_parser("search", help="ranked passages for a question")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
@@ -84,9 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", default=None, help="only documents dated on/before YYYY-MM-DD")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     _common(p)
+    _store(p)
     p = sub.add_parser("docs", help="list the indexed documents")
     p.add_argument("--json", action="store_true")
     _common(p)
+    _store(p)
     p = sub.add_parser("ask", help="a short answer with verified sentence citations")
     p.add_argument("question")
     p.add_argument("--history", default=None, help="JSON file: earlier turns [{question, answer}], oldest first")
@@ -128,7 +142,9 @@ def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
     embedder = SentenceTransformerEmbedder(args.model)
     index, status = open_index(corpus, embedder=embedder, index_dir=args.index_dir, rebuild=rebuild,
-                               progress=progress, uploads_dir=uploads_for(args, corpus))
+                               progress=progress, uploads_dir=uploads_for(args, corpus), store=args.store,
+                               store_timeout=args.store_timeout, workers=getattr(args, "workers", 1),
+                               ray_address=getattr(args, "ray", None))
     if warn:
         for warning in index.stats.warnings:
             print(f"warning: {printable(warning)}", file=sys.stderr)

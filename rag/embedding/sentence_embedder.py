@@ -87,6 +87,10 @@ class SentenceTransformerEmbedder(Embedder):
         self.allow_download = allow_download
         self._model = None
 
+    def __getstate__(self) -> dict:
+        """Settings only, for another process (``rag index --workers/--ray``): the model reloads there."""
+        return {**self.__dict__, "_model": None, "_onnx": None}
+
     def _path(self) -> str:
         return default_model_path() if self.model_ref == DEFAULT_MODEL else self.model_ref
 

@@ -26,6 +26,7 @@ from rag.embedding.protocol import Embedder
 from rag.index.chunk_index import DocRecord, Index, corpus_hash, doc_hash
 from rag.index.codec import _chunk_from_dict, _chunk_to_dict, _parse, read_manifest
 from rag.index.generations import live_generation, read_generation, write_generation
+from rag.index.milvus_client import MilvusSession
 from rag.index.milvus_store import MilvusLexical, MilvusStore
 from rag.index.protocols import CHUNKS
 from rag.ingest.corpus import Corpus
@@ -59,10 +60,12 @@ def open_milvus_index(corpus_dir: str | Path, *, store: str, embedder: Embedder,
     saved = None if rebuild or live_generation(meta_dir) is None else read_manifest(meta_dir)
     if saved is not None and saved.get("store") != store:
         saved = None  # the folder describes another store: this one is built afresh
+    # Connect first: an unreachable server fails in seconds, before any model loads.
+    session = MilvusSession(store) if timeout is None else MilvusSession(store, timeout=timeout)
     # The saved dimension spares loading the model just to open an index that is up to date.
     dim = saved["dim"] if saved and saved.get("model_id") == embedder.identity else embedder.dim
     manifest = {"model": embedder.name, "model_id": embedder.identity, "dim": dim, "chunking": chunker.settings()}
-    vectors = MilvusStore.open(store, manifest=manifest, timeout=timeout, fresh=saved is None)
+    vectors = MilvusStore(session, manifest=manifest, fresh=saved is None)
     lexical, previous, notes = MilvusLexical(vectors.session), None, []
     if saved is not None:
         docs, chunks = _records(meta_dir)
