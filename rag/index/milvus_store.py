@@ -151,29 +151,21 @@ class MilvusLexical:
     """A :class:`~rag.index.protocols.LexicalIndex`: BM25 inside Milvus, over our analyser's terms."""
 
     def __init__(self, session: MilvusSession, *, namespace: str = "rag"):
-        from rag.index.bm25 import _stemmer, stopwords
+        from rag.index.bm25 import Bm25Index
 
         self.session, self.collections = session, Collections(session, namespace)
-        self._stemmer, self._stopwords = _stemmer(), stopwords()
+        self._analyser = Bm25Index()  # its analyser only: the same terms as the in-process index, by construction
         self.collections.create(LEXICAL, dim=None)
 
-    def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
-        import bm25s
-
-        if not texts:
-            return []
-        return [list(t) for t in bm25s.tokenize(list(texts), stopwords=self._stopwords, stemmer=self._stemmer,
-                                                show_progress=False, return_ids=False)]
-
     def terms(self, text: str) -> list[str]:
-        return self.terms_many([text])[0]
+        return self._analyser.terms(text)
 
     def upsert(self, ids: Sequence[str], texts: Sequence[str], payloads: Sequence[Mapping[str, str]]) -> None:
         if not len(ids) == len(texts) == len(payloads):
             raise ValueError(f"upsert needs one text and one payload per id; got {len(ids)} ids, {len(texts)} texts "
                              f"and {len(payloads)} payloads.")
         rows = split_payloads(payloads)
-        for row, id_, terms in zip(rows, ids, self.terms_many(texts)):
+        for row, id_, terms in zip(rows, ids, self._analyser.terms_many(texts)):
             row.update(id=str(id_), text=" ".join(terms))
         self.collections.write(LEXICAL, rows)
 
