@@ -112,3 +112,13 @@ def test_a_silent_server_times_out_instead_of_hanging():
         for conn in held:
             conn.close()
         listener.close()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from rag.index import milvus_client, milvus_collections, milvus_store, workers
+
+    for module in (milvus_client, milvus_collections, milvus_store, workers):
+        failed, tried = doctest.testmod(module)
+        assert tried > 0 and failed == 0, module.__name__

@@ -106,8 +106,8 @@ class Workers:
             # spawn, not fork: a forked copy of a process that already started torch's threads can hang.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_setup,
                                              initargs=(self._blob, threads))
-        else:
-            _setup(self._blob, os.cpu_count() or 1)
+        else:  # in this process, as it is: no copies, no thread settings changed
+            _STATE.update(zip(("chunker", "embedder"), pickle.loads(self._blob)), key=None)
         return self
 
     def _connect(self):
@@ -128,6 +128,8 @@ class Workers:
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        elif self._remote is None:
+            _STATE.clear()
         # A Ray connection stays up: the cluster is not ours, and the caller may build again.
 
     def map(self, name: str, batches: Sequence, *, desc: str, sizes: Sequence[int]) -> list:
