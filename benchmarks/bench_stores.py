@@ -115,6 +115,8 @@ def synthetic(args, work: Path) -> None:
               "faiss hnsw": lambda: FaissStore(dim=dim, kind="hnsw"),
               "milvus-lite flat": lambda: MilvusStore.open(f"milvus-lite:{work}/synthetic.db",
                                                            manifest={"dim": dim}, timeout=600, fresh=True)}
+    if args.no_hnsw:
+        del stores["faiss hnsw"]
     for name, make in stores.items():
         t0 = time.perf_counter()
         store = make()
@@ -147,6 +149,7 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=1000)
     p.add_argument("--synthetic", type=int, default=1_000_000, help="vectors for the scale test (0: skip)")
     p.add_argument("--no-squad", action="store_true")
+    p.add_argument("--no-hnsw", action="store_true", help="skip FAISS HNSW in the scale test (bench_faiss.py has it)")
     p.add_argument("--work-dir", default=None, help="keep corpus and stores here (default: a temporary folder)")
     args = p.parse_args()
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="rag-bench-stores-"))
