@@ -38,7 +38,7 @@ import numpy as np
 
 from rag.errors import IndexMismatchError
 from rag.index.milvus_client import MilvusSession, expression
-from rag.index.milvus_collections import Collections, split_payloads, to_hit
+from rag.index.milvus_collections import BATCH, Collections, split_payloads, to_hit
 from rag.index.protocols import COLLECTIONS, Filter, Hit
 
 LEXICAL = "lexical"
@@ -183,8 +183,10 @@ class MilvusLexical:
         return [h for h in hits if h.score > 0]
 
     def score(self, query: str, ids: Sequence[str]) -> np.ndarray:
-        ids = list(ids)
-        got = {h.id: h.score for h in self.search(query, len(ids), ids=ids)} if ids else {}
+        ids, got = list(ids), {}
+        for start in range(0, len(ids), BATCH):  # bounded filter expressions and top-k
+            batch = ids[start:start + BATCH]
+            got.update((h.id, h.score) for h in self.search(query, len(batch), ids=batch))
         unscored = [i for i in ids if i not in got]
         known = self.collections.get(LEXICAL, unscored, ["id"]) if unscored else {}
         missing = next((i for i in unscored if i not in known), None)
