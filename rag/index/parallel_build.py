@@ -11,7 +11,7 @@ the map's results. The index written is the single-process one by
 construction (same ids, same payloads, same updates); only the vectors may
 differ in the last float bits, as batches are grouped differently.
 
-Example (the one-process map; tests/test_parallel_build.py runs processes and Ray):
+Example (the one-process map; tests/index/test_parallel_build.py runs processes and Ray):
     >>> index = build_parallel(Corpus.from_dir("seeds"), FakeEmbedder(), workers=2)  # doctest: +SKIP
 """
 from __future__ import annotations

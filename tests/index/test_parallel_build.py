@@ -20,7 +20,7 @@ from rag.ingest.corpus import Corpus
 # cluster; read when ray is imported, and inherited by the processes the local instance starts.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # tests/, where conftest.py is
 SQUAD = TESTS.parents[1] / "shared" / "data" / "squad" / "dev-v2.0.reconstructed.json"
 
 
