@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "with exact citations.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", help="build or update the index of a folder of articles")
-    p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.html articles")
+    p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.markdown/.html/.htm articles")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
     _common(p)
     p = sub.add_parser("search", help="ranked passages for a question")

@@ -34,7 +34,8 @@ from rag.ui.blocks import CheckedBlocks  # noqa: E402
 from rag.ui.chat import ChatTab  # noqa: E402
 from rag.ui.documents import DocumentsTab  # noqa: E402
 from rag.ui.ready import quiet_logs, ready_html, warm  # noqa: E402
-from rag.ui.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Uploader  # noqa: E402
+from rag.ingest.files import SUFFIXES  # noqa: E402
+from rag.ui.upload import MAX_UPLOAD_BYTES, Uploader  # noqa: E402
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?", "Who is the Kremlin spokesman?",
@@ -146,8 +147,8 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
                     pick = gr.Dropdown(docs_tab.choices(), label="Read an article", elem_id="pick")
                     reader = gr.HTML(elem_id="reader", js_on_load=None)
                 with gr.Column(scale=2, min_width=300):
-                    files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES), type="filepath",
-                                    label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}, up to "
+                    files = gr.File(file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                                    label=f"Add articles ({', '.join(SUFFIXES)}, up to "
                                           f"{uploader.max_bytes // 1000:,} KB each)", elem_id="upload")
                     add = gr.Button("Add to index", variant="primary", elem_id="add")
                     status = gr.HTML(docs_tab.notices_html(), elem_id="upload-status", js_on_load=None)

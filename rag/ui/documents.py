@@ -17,7 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.ingest.files import is_html as is_html_file
+from rag.ingest.files import SUFFIXES, is_html as is_html_file
 from rag.ingest.html_text import to_plain
 from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document, read_text
@@ -110,7 +110,7 @@ class DocumentsTab:
         Returns (files, status, table, picker, doc filter)."""
         same = gr.update()
         if not files:
-            return same, _status([], ["Choose one or more .txt, .md or .html files first."]), same, same, same
+            return same, _status([], [f"Choose one or more {', '.join(SUFFIXES)} files first."]), same, same, same
 
         def show(step: Step) -> None:
             low, high = _SPANS[step.stage]
