@@ -28,14 +28,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
+from rag.index.chunk_index import DocRecord
 from rag.index.open_index import open_index
 from rag.errors import AnswererError, CorpusError
-from rag.text.language import parse
+from rag.text.language import parse, parse_many
 from rag.retrieval.query import clean_query
 from rag.retrieval.retriever import Retriever
 from rag.records import Answer, Disagreement, Version
 from rag.answer.accept import echoes, proposal_pick, type_agrees, yes_no_pick
 from rag.answer.backends import fallback_note, make_answerer
+from rag.answer.model_files import models_dir
 from rag.answer.compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
 from rag.answer.conflicts import alternatives
 from rag.answer.draft import Question
@@ -92,16 +94,22 @@ class Assistant:
 
     @classmethod
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None, model: str | None = None,
-             embedder=None, answerer: str = "llm", llm_model: str | Path | None = None, llm_url: str | None = None,
-             llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
-             llm_threads: int | None = None, uploads_dir: str | Path | None = None, **settings) -> "Assistant":
+             embed_backend: str = "auto", cache_dir: str | Path | None = None, embedder=None, answerer: str = "llm",
+             llm_model: str | Path | None = None, llm_url: str | None = None, llm_name: str | None = None,
+             llm_timeout: float = 30.0, llm_cache: str | Path | None = None, llm_threads: int | None = None,
+             uploads_dir: str | Path | None = None, **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir`` (and of
         ``uploads_dir``, the user's added articles, when given).
 
+        The embedding model is ``embedder``, else ``model`` (None: the bundled one) on
+        ``embed_backend``. ``cache_dir`` (default ``~/.cache/rag``) holds the exported ONNX graph
+        and, under ``models/``, the local language model unless ``llm_cache`` names another folder.
         ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
         "0.5b", "1.5b" or a GGUF path; or the OpenAI-compatible server at
         ``llm_url``) or "rules"; an Answerer instance may be passed too."""
-        embedder = embedder or SentenceTransformerEmbedder(model)
+        embedder = embedder or SentenceTransformerEmbedder(model, backend=embed_backend, cache_dir=cache_dir)
+        if llm_cache is None and cache_dir is not None:
+            llm_cache = models_dir(cache_dir)
         index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir, uploads_dir=uploads_dir)
         note = None
         if isinstance(answerer, str):
@@ -110,9 +118,12 @@ class Assistant:
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
                    index_dir=index_dir, uploads_dir=uploads_dir, **settings)
 
-    def warm_up(self) -> None:
-        """Load the answering model now (seconds) instead of on the first question.
+    def warm_up(self, *, sentences: int = 0) -> None:
+        """Load the answering model now (seconds) instead of on the first question, and
+        parse the first ``sentences`` indexed sentences so the language pipeline is loaded too.
         A model that cannot load leaves the rule reader answering, with a note."""
+        if sentences:
+            parse_many([s.text for s in self.retriever.index.sentences[:sentences]])
         warm = getattr(self.answerer, "warm_up", None)
         if warm is None:
             return
@@ -121,6 +132,25 @@ class Assistant:
         except AnswererError as exc:
             self.note = fallback_note(exc)
             self.answerer = self.rules
+
+    # -- what is indexed: the public view for the UI and the CLI (they never reach into the index) --
+    def documents(self) -> list[DocRecord]:
+        """The indexed articles, corpus first, as :class:`~rag.index.chunk_index.DocRecord` rows."""
+        return list(self.retriever.index.docs)
+
+    def document(self, doc_id: str | None) -> DocRecord | None:
+        """The indexed article ``doc_id``, or None when there is none (removed meanwhile, say)."""
+        return self.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the last build or update of the index skipped or doubted, one line each."""
+        return tuple(self.retriever.index.stats.warnings)
+
+    def scope(self, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
+        """The line an answer carries about these filters (None for none); unknown ids are dropped."""
+        known = [d for d in (doc_ids or []) if self.document(d) is not None] or None
+        return scope_of(self.retriever, self.retriever.index.docs, known, date_from, date_to)
 
     def refresh(self, report=None) -> str:
         """Re-open the index of the same folder (an incremental update after articles
@@ -161,7 +191,7 @@ class Assistant:
         ``on_token`` receives the model's text as it is generated (streaming)."""
         answer, trace = self._ask_traced(question, history, k=k, doc_ids=doc_ids, date_from=date_from,
                                          date_to=date_to, on_token=on_token)
-        return replace(answer, scope=scope_of(self.retriever, doc_ids, date_from, date_to)), trace
+        return replace(answer, scope=scope_of(self.retriever, self.retriever.index.docs, doc_ids, date_from, date_to)), trace
 
     def _ask_traced(self, question: str, history, *, k, doc_ids, date_from, date_to, on_token):
         query = clean_query(self._standalone(clean_query(question), history))

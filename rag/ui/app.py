@@ -9,33 +9,31 @@ are exercised once in :func:`run` before the port opens (:mod:`rag.ui.ready`);
 every browser session shares them and keeps only its own conversation in
 ``gr.State``.
 
-Offline by construction: analytics off (env var set before gradio is
-imported), system fonts (Gradio's default theme would fetch Google Fonts),
-no share link, no run history, no monitoring, no MCP, and onnxruntime's
-telemetry off (the embedder may run on it; set before it initialises).
+Offline by construction: system fonts (Gradio's default theme would fetch
+Google Fonts), no share link, no run history, no monitoring, no MCP. Gradio's
+analytics and onnxruntime's telemetry are switched off by ``rag serve`` before
+either is imported (:func:`rag.cli.environment.offline`: environment variables,
+which library code does not touch); a program importing this module itself
+sets ``GRADIO_ANALYTICS_ENABLED=False`` first.
 """
 from __future__ import annotations
 
-import os
 import socket
 import time
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio reads it on import
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phones home from Linux unless told not to
+import gradio as gr
 
-import gradio as gr  # noqa: E402
-
-from rag.errors import RagError  # noqa: E402
-from rag.text.printable import printable  # noqa: E402
-from rag.ingest.watch import FolderWatcher  # noqa: E402
-from rag.ui import render  # noqa: E402
-from rag.ui.blocks import CheckedBlocks  # noqa: E402
-from rag.ui.chat import ChatTab  # noqa: E402
-from rag.ui.documents import DocumentsTab  # noqa: E402
-from rag.ui.ready import quiet_logs, ready_html, warm  # noqa: E402
-from rag.ingest.files import SUFFIXES  # noqa: E402
-from rag.ui.upload import MAX_UPLOAD_BYTES, Uploader  # noqa: E402
+from rag.errors import RagError
+from rag.text.printable import printable
+from rag.ingest.files import SUFFIXES
+from rag.ingest.watch import FolderWatcher
+from rag.ui import render
+from rag.ui.blocks import CheckedBlocks
+from rag.ui.chat import ChatTab
+from rag.ui.documents import DocumentsTab
+from rag.ui.ready import quiet_logs, ready_html, warm
+from rag.ui.upload import MAX_UPLOAD_BYTES, Uploader
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?", "Who is the Kremlin spokesman?",
@@ -229,7 +227,7 @@ def run(args) -> int:
     """``rag serve``: load and warm up the models and the index, then serve until
     interrupted. The console says only what a user can act on."""
     from rag.answer.assistant import Assistant
-    from rag.cli.commands import answerer_settings, default_corpus, uploads_for
+    from rag.cli.flags import assistant_settings, default_corpus, uploads_for
     from rag.ui.ready import answerer_label
 
     corpus = args.corpus or default_corpus()
@@ -238,11 +236,10 @@ def run(args) -> int:
     quiet_logs()
     # The first look comes before the index is read, so an edit made while it loads is not missed.
     watcher = FolderWatcher([corpus, uploads], interval=args.watch) if args.watch > 0 else None
-    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, uploads_dir=uploads,
-                               **answerer_settings(args))
-    for warning in assistant.retriever.index.stats.warnings:
+    assistant = Assistant.open(corpus, uploads_dir=uploads, **assistant_settings(args))
+    for warning in assistant.warnings:
         print(f"warning: {printable(warning)}", flush=True)
-    n = len(assistant.retriever.index.docs)
+    n = len(assistant.documents())
     print(f"{n} articles from {corpus}; added articles are kept in {uploads}", flush=True)
     print(f"answers by {answerer_label(assistant.answerer.name)}; loading and warming up…", flush=True)
     seconds = warm(assistant)

@@ -65,7 +65,7 @@ class DocumentsTab:
 
     @property
     def docs(self):
-        return list(self.assistant.retriever.index.docs)
+        return self.assistant.documents()
 
     def refresh_from_disk(self) -> str:
         """Re-index after articles changed on disk outside the chat; returns built/updated/loaded."""
@@ -92,7 +92,7 @@ class DocumentsTab:
                 gr.update(choices=choices, value=kept))
 
     def read(self, doc_id):
-        doc = self.assistant.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+        doc = self.assistant.document(doc_id)
         if doc is None:
             return ""
         path = resolve_path(doc.path)
@@ -136,7 +136,7 @@ class DocumentsTab:
         """A click in the table: open the row's article, or ask before removing it.
         Returns (picker, confirm row, confirm text, doc id pending removal)."""
         data = evt._data or {}
-        doc = self.assistant.retriever.index.doc_by_id.get(data.get("doc"))
+        doc = self.assistant.document(data.get("doc"))
         if doc is None:
             return gr.update(), gr.update(visible=False), "", None
         if data.get("action") == "remove" and doc.id in self.removable():
@@ -146,7 +146,7 @@ class DocumentsTab:
     def remove(self, doc_id, doc_filter):
         """Delete the confirmed upload and refresh. Returns (status, table, picker, doc filter,
         confirm row, pending id, reader)."""
-        doc = self.assistant.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+        doc = self.assistant.document(doc_id)
         hide = gr.update(visible=False)
         if doc is None:
             return _status([], ["That article is no longer indexed."]), *self.views(None, doc_filter), hide, None, ""
