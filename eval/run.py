@@ -10,7 +10,7 @@ Only the public API is used: one ``Assistant`` per answerer answers, all on
 the same index and embedder, so retrieval is the same for each; ``open_index``
 lists the indexed chunks (so nDCG knows how many relevant passages exist)
 and a ``Retriever`` on that index ranks ``k`` passages for the assistant's
-query. Scoring is :mod:`eval.scoring`; "correct" is :func:`eval.metrics.correct`.
+query. Scoring is :mod:`eval.scoring`; "correct" is :func:`eval.answer_match.correct`.
 """
 from __future__ import annotations
 

@@ -121,7 +121,7 @@ def test_scripted_run_scores_known_values(tmp_path, fake_index):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Failed questions: rules (1 of 4)" in md and "| d29 | followup |" in md and "Mediterranean" in md
     assert "| Answerable answered correctly | 2/3 (66.7%) |" in md and "| Unanswerable refused | 1/1 (100.0%) |" in md
-    assert "Correct (`eval/metrics.py` `correct`): answerable: not refused" in md
+    assert "Correct (`eval/answer_match.py` `correct`): answerable: not refused" in md
     assert "![Scores by question kind, rules](scores_by_kind_rules.png)" in md
     assert (out / "scores_by_kind_rules.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
