@@ -146,7 +146,7 @@ def _lazy(module: str, func: str):
 
 COMMANDS = {"index": cmd_index, "search": cmd_search, "docs": cmd_docs,
             "ask": _lazy("rag.cli.ask", "run"),      # issue 3: answers
-            "serve": _lazy("rag.ui.app", "run"),     # issue 4: web chat (gradio reads the environment on import)
+            "serve": _lazy("rag.ui.serve", "run"),   # issue 4: web chat (gradio reads the environment on import)
             "eval": _lazy("eval.run", "run_cli")}    # issue 5: evaluation
 
 
