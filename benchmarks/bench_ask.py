@@ -28,13 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from eval.metrics import percentile  # noqa: E402 - the one percentile (linear interpolation, as numpy)
+
 WARM_UP = ["Who spoke to reporters?", "When did the talks start?", "How many ships sailed?",
            "Where did the leaders meet?", "What did the ministry say?"]
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main(argv=None) -> int:
@@ -69,7 +66,7 @@ def main(argv=None) -> int:
                 assistant.ask(item["question"], history=item.get("history") or [])
                 times.append(1000 * (time.perf_counter() - t0))
             print(f"pass {n}: {len(times)} questions  p50 {statistics.median(times):.0f} ms  "
-                  f"p95 {percentile(times, 0.95):.0f} ms  max {max(times):.0f} ms  mean {statistics.mean(times):.0f} ms")
+                  f"p95 {percentile(times, 95):.0f} ms  max {max(times):.0f} ms  mean {statistics.mean(times):.0f} ms")
         firsts = []
         for item in items[:10]:
             t0, first = time.perf_counter(), None

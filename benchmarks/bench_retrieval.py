@@ -32,12 +32,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from rag import Retriever, SentenceTransformerEmbedder, Weights, open_index  # noqa: E402
 from rag.retrieval.fusion import fuse, rrf  # noqa: E402
+from eval.metrics import percentile  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.reconstructed.json"
 
 
 def pct(xs, q):
-    return float(np.percentile(np.asarray(xs) * 1000, q))
+    """Milliseconds at percentile ``q`` of timings in seconds."""
+    return percentile([x * 1000 for x in xs], q)
 
 
 def write_squad_corpus(path: Path, folder: Path) -> tuple[list[str], list[tuple[str, str]]]:

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eval.metrics import percentile  # noqa: E402
+
 QUESTIONS = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?",
              "Who is the Kremlin spokesman?", "What did Japan say about the attack?"]
 
@@ -94,10 +97,6 @@ def user(url: str, qs: list[str], offset: int, stop_at: float, latencies: list, 
                 errors.append(f"{q!r}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", default=None, help="a running `rag serve` (default: start one on a seeds copy)")
@@ -130,7 +129,7 @@ def main() -> int:
     print(f"requests served: {len(latencies)}  errors: {len(errors)}  wall: {wall:.1f}s  "
           f"throughput: {len(latencies) / wall:.2f} req/s")
     if latencies:
-        print(f"latency p50: {pct(latencies, 50):.2f}s  p95: {pct(latencies, 95):.2f}s  max: {max(latencies):.2f}s")
+        print(f"latency p50: {percentile(latencies, 50):.2f}s  p95: {percentile(latencies, 95):.2f}s  max: {max(latencies):.2f}s")
     for e in errors[:10]:
         print(f"error: {e}")
     return 1 if errors else 0

@@ -14,7 +14,7 @@ not answer (the rules stood in, under their own threshold) keeps its
 decision. The chosen threshold maximises right decisions minus half the
 wrong answers, ties broken towards the middle of the best range.
 
-Right and wrong are :func:`eval.metrics.correct`, as in ``rag eval``; a
+Right and wrong are :func:`eval.answer_match.correct`, as in ``rag eval``; a
 citation supports as in :func:`eval.scoring.supports`.
 """
 from __future__ import annotations
@@ -29,7 +29,8 @@ if __package__ in (None, ""):  # `python eval/calibrate.py`: as in eval/run.py
     __package__ = "eval"  # noqa: A001
 
 from eval.datasets import GoldItem, load_jsonl  # noqa: E402
-from eval.metrics import correct, mean, refusal_scores  # noqa: E402
+from eval.answer_match import correct  # noqa: E402
+from eval.metrics import mean, refusal_scores  # noqa: E402
 from eval.scoring import supports  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@
 averages them; the report puts the answerers side by side. Which questions
 count where, stated once:
 
-- correct: :func:`eval.metrics.correct` (``CORRECT_RULE``), every question;
+- correct: :func:`eval.answer_match.correct` (``CORRECT_RULE``), every question;
 - retrieval: answerable questions with evidence; answers, number/date EM and
   citations: answerable questions (a refusal scores 0 and has no citations);
 - SQuAD v2 EM/F1: every question, an unanswerable one scoring 1 when refused;
@@ -19,7 +19,8 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from eval.metrics import CORRECT_RULE, mean, percentile, ratio, refusal_scores
+from eval.answer_match import CORRECT_RULE
+from eval.metrics import mean, percentile, ratio, refusal_scores
 from eval.plot import plot_by_kind
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
@@ -190,7 +191,7 @@ def render_markdown(metrics: dict, rows: list[dict], info: dict, plots: dict | N
              f"`{info['gold']}` over `{info['corpus']}`; {info['passages']} passages scored per question; "
              f"embedding model {info['model']}; the same retrieval for every answerer.", "",
              f"Reproduce: `{info['command']}`", "",
-             f"Correct (`eval/metrics.py` `correct`): {CORRECT_RULE}.", "", "## Metrics", "",
+             f"Correct (`eval/answer_match.py` `correct`): {CORRECT_RULE}.", "", "## Metrics", "",
              "| metric | " + " | ".join(names) + " | meaning |", "|---" * (len(names) + 2) + "|"]
     for key, label, meaning in HEADLINE:
         cells = [_floored(cell(flats[n], key), flats[n].get(key), floors.get(n, {}).get(key)) for n in names]

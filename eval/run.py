@@ -1,6 +1,7 @@
 """``rag eval``: ask every gold question of each answerer, score the answers, write the report.
 
     rag eval [--gold FILE] [--corpus DIR] [--out DIR] [-k N] [--format auto|jsonl|squad] [--limit N] [--seed S]
+             [--index-dir DIR] [--model M] [--embed-backend auto|onnx|torch] [--cache-dir DIR]
              [--answerer llm|rules|both] [--llm-model 0.5b|1.5b|PATH] [--llm-url URL [--llm-name NAME]]
              [--llm-timeout S]
     python -m eval ...   python eval/run.py ...      (the same flags)
@@ -9,7 +10,7 @@ Only the public API is used: one ``Assistant`` per answerer answers, all on
 the same index and embedder, so retrieval is the same for each; ``open_index``
 lists the indexed chunks (so nDCG knows how many relevant passages exist)
 and a ``Retriever`` on that index ranks ``k`` passages for the assistant's
-query. Scoring is :mod:`eval.scoring`; "correct" is :func:`eval.metrics.correct`.
+query. Scoring is :mod:`eval.scoring`; "correct" is :func:`eval.answer_match.correct`.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ if __package__ in (None, ""):  # `python eval/run.py`: make `eval` and `rag` imp
 
 from eval import datasets, report  # noqa: E402
 from eval.scoring import relevant_counts, score  # noqa: E402
+from rag.cli import environment  # noqa: E402
+from rag.cli.flags import add_eval_flags, embedding_settings  # noqa: E402
 
 EVAL_DIR = Path(__file__).resolve().parent
 ROOT = EVAL_DIR.parent
@@ -37,30 +40,9 @@ WARM_UP = "What happened?"  # one untimed question, so model loading is not coun
 ANSWERERS = ("llm", "rules")  # what --answerer both runs, in report column order; llm is the assistant's default
 
 
-def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The flags of ``rag eval`` (rag/cli.py declares the same; a test keeps them in step)."""
-    p.add_argument("--gold", default=None, help="gold file (default eval/gold.jsonl); JSONL or SQuAD JSON")
-    p.add_argument("--corpus", default=None, help="folder of articles (default: the bundled seeds); with a SQuAD "
-                                                  "file, where its paragraphs are written (default OUT/squad-corpus)")
-    p.add_argument("--out", default=None, help="output folder (default eval/out)")
-    p.add_argument("-k", type=int, default=10, help="passages scored per question (default 10)")
-    p.add_argument("--format", choices=["auto", "jsonl", "squad"], default="auto")
-    p.add_argument("--limit", type=int, default=None, help="sample N questions (fixed seed; SQuAD: half unanswerable)")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--index-dir", default=None, help="where the index lives (default: CORPUS/.rag-index)")
-    p.add_argument("--model", default=None, help="sentence-transformers model name or local path")
-    p.add_argument("--answerer", choices=["llm", "rules", "both"], default="both",
-                   help="which answerer to score; both: side by side on the same retrieval (default)")
-    p.add_argument("--llm-model", default=None, help="local model: 0.5b, 1.5b or a GGUF path (default: the "
-                                                     "assistant's)")
-    p.add_argument("--llm-url", default=None, help="answer through this OpenAI-compatible server instead")
-    p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
-    p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds per model reply (default 30)")
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
-    return add_arguments(argparse.ArgumentParser(prog="python -m eval", description="Score the assistant against a "
+    """The flags of ``rag eval`` (:func:`rag.cli.flags.add_eval_flags`, the one definition)."""
+    return add_eval_flags(argparse.ArgumentParser(prog="python -m eval", description="Score the assistant against a "
                                                  "gold question set; writes results, metrics and a report."))
 
 
@@ -115,25 +97,28 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
     return rows
 
 
-def open_assistant(name: str, corpus, *, index_dir=None, embedder=None, **llm):
+def open_assistant(name: str, corpus, *, index_dir=None, embedder=None, cache_dir=None, **llm):
     """An assistant answering with ``name``, its model loaded (a model that cannot
     load leaves the rules answering; the rows' ``answered_by`` and ``note`` say so).
     ``llm`` is Assistant.open's llm_model, llm_url, llm_name, llm_timeout."""
     from rag import Assistant
 
-    assistant = Assistant.open(corpus, index_dir=index_dir, embedder=embedder, answerer=name, **llm)
+    assistant = Assistant.open(corpus, index_dir=index_dir, embedder=embedder, cache_dir=cache_dir, answerer=name,
+                               **llm)
     assistant.warm_up()
     return assistant
 
 
 def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto", limit: int | None = None,
-             seed: int = 13, index_dir=None, model: str | None = None, embedder=None, answerers=ANSWERERS,
+             seed: int = 13, index_dir=None, model: str | None = None, embed_backend: str = "auto", cache_dir=None,
+             embedder=None, answerers=ANSWERERS,
              assistants: dict | None = None, llm_model=None, llm_url: str | None = None, llm_name: str | None = None,
              llm_timeout: float = 30.0, progress: bool = True, floors: dict | None = None, command: str | None = None) -> dict:
     """Run the whole evaluation for each of ``answerers`` and write the outputs;
     returns metrics.json's content, ``{"answerers": {name: metrics}}``.
 
-    ``embedder`` lets a caller share a loaded model; ``assistants`` maps
+    ``model``, ``embed_backend`` and ``cache_dir`` are Assistant.open's; ``embedder``
+    lets a caller share a loaded model instead; ``assistants`` maps
     answerer names to ready assistants (the others are opened here, one at a
     time, and let go before the next: one model in memory at once).
     """
@@ -149,7 +134,7 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
         corpus = datasets.write_corpus(paragraphs, corpus or out / "squad-corpus" / datasets.slug(gold.stem))
     corpus = Path(corpus or ROOT / "seeds")
     items = datasets.sample(items, limit, seed, balanced=paragraphs is not None)
-    embedder = embedder or SentenceTransformerEmbedder(model)
+    embedder = embedder or SentenceTransformerEmbedder(model, backend=embed_backend, cache_dir=cache_dir)
     # Built (with a progress bar) or updated here; the assistants then only load it.
     index, _ = open_index(corpus, embedder=embedder, index_dir=index_dir, progress=progress)
     n_relevant = relevant_counts(items, index.chunks)
@@ -158,7 +143,7 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
     rows, metrics = [], {"answerers": {}}
     for name in answerers:
         assistant = (assistants or {}).get(name) or open_assistant(name, corpus, index_dir=index_dir,
-                                                                   embedder=embedder, **llm)
+                                                                   embedder=embedder, cache_dir=cache_dir, **llm)
         mine = ask_all(assistant, retriever, items, k, progress, name)
         del assistant
         for item, row in zip(items, mine):
@@ -233,7 +218,7 @@ def run_cli(args) -> int:
         floors.pop("llm", None)
     try:
         metrics = evaluate(gold, corpus=args.corpus, out=out, k=args.k, fmt=args.format, limit=args.limit,
-                           seed=args.seed, index_dir=args.index_dir, model=args.model,
+                           seed=args.seed, index_dir=args.index_dir, **embedding_settings(args),
                            answerers=answerer_names(args.answerer), llm_model=args.llm_model, llm_url=args.llm_url,
                            llm_name=args.llm_name, llm_timeout=args.llm_timeout, floors=floors,
                            command=command(args))
@@ -248,6 +233,7 @@ def run_cli(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    environment.offline()  # `python -m eval` is an edge too: before any model library is imported
     try:
         return run_cli(build_parser().parse_args(argv))
     except KeyboardInterrupt:

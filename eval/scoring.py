@@ -1,6 +1,6 @@
 """Scores of one answered question: answer, citations, retrieval.
 
-Correct, stated once: :func:`eval.metrics.correct`.
+Correct, stated once: :func:`eval.answer_match.correct`.
 
 Relevance, stated once. A passage is relevant when it contains an evidence
 quote (whitespace, quote style and case ignored). A gold item that names
@@ -20,8 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from eval.datasets import GoldItem
-from eval.metrics import (best_score, contains, correct, exact_match, ndcg_at_k, overlaps, recall_at_k, reciprocal_rank,
-                      token_f1, values)
+from eval.answer_match import best_score, correct, exact_match, token_f1
+from eval.metrics import contains, ndcg_at_k, overlaps, recall_at_k, reciprocal_rank
+from eval.value_match import values
 
 
 def _in_docs(doc_id: str, documents) -> bool:
@@ -66,7 +67,7 @@ def score(item: GoldItem, row: dict, n_relevant: int, k: int) -> dict:
     """Per-question scores from a results row (plain dicts, as written to results.jsonl).
 
     ``value_em`` (questions whose gold answers state a number or date) is
-    :func:`~eval.metrics.correct` on those questions; ``em`` and ``f1`` are SQuAD's.
+    :func:`~eval.answer_match.correct` on those questions; ``em`` and ``f1`` are SQuAD's.
     """
     short = None if row["refused"] else (row["short_answer"] or row["answer"])
     golds = list(item.answers) if item.answerable else []

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # the CLI sets these at its edge; tests import the library directly
 # The user's own data (uploads) is never read or written by tests: commands and servers started here
 # (they inherit this) get an empty data home of their own.
 os.environ["RAG_DATA_DIR"] = tempfile.mkdtemp(prefix="rag-test-data-")

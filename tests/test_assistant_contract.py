@@ -143,3 +143,17 @@ def test_filters_are_named_in_the_answer_with_what_they_left(seeds_index):
     chosen = assistant.ask("How many Turkish soldiers were killed?",
                            doc_ids=["erdogan-putin-agree-to-meet", "russia-turkey-crisis-talks"])
     assert chosen.scope == "Searched 2 of 5 articles: only the 2 chosen articles."
+
+
+def test_the_public_view_of_what_is_indexed(seeds_index):
+    """documents(), document(id), warnings and scope(): what the UI and CLI read instead of the index."""
+    index, _ = seeds_index
+    assistant, _ = make(seeds_index, "unused")
+    docs = assistant.documents()
+    assert [d.id for d in docs] == [d.id for d in index.docs] and docs is not index.docs  # a copy to keep
+    assert assistant.document(docs[0].id) == docs[0]
+    assert assistant.document("no-such-article") is None and assistant.document(None) is None
+    assert assistant.warnings == tuple(index.stats.warnings)
+    assert assistant.scope() is None
+    one = assistant.scope([docs[0].id, "removed-meanwhile"])
+    assert one == f"Searched 1 of {len(docs)} articles: only the 1 chosen article."

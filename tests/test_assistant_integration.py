@@ -181,7 +181,7 @@ def test_cli_ask(tmp_path, real_embedder, monkeypatch, capsys):
     import rag.answer.assistant
     from rag.cli import main
 
-    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None, **settings: real_embedder)
     corpus = tmp_path / "seeds"
     shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
     common = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "ix")]

@@ -1,5 +1,5 @@
 """Threshold calibration (eval/calibrate.py): one run with the threshold off, every
-threshold's outcome from the recorded support scores, judged by eval.metrics.correct."""
+threshold's outcome from the recorded support scores, judged by eval.answer_match.correct."""
 from __future__ import annotations
 
 import doctest

@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.answer.endpoint import EndpointChat, endpoint_url, stream_pieces
+from rag.answer.chat_replies import stream_pieces
+from rag.answer.endpoint import EndpointChat, endpoint_url
 from rag.errors import AnswererError
 
 ASK_YES = [{"role": "user", "content": "Reply with the word: yes"}]

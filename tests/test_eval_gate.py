@@ -121,7 +121,7 @@ def test_scripted_run_scores_known_values(tmp_path, fake_index):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Failed questions: rules (1 of 4)" in md and "| d29 | followup |" in md and "Mediterranean" in md
     assert "| Answerable answered correctly | 2/3 (66.7%) |" in md and "| Unanswerable refused | 1/1 (100.0%) |" in md
-    assert "Correct (`eval/metrics.py` `correct`): answerable: not refused" in md
+    assert "Correct (`eval/answer_match.py` `correct`): answerable: not refused" in md
     assert "![Scores by question kind, rules](scores_by_kind_rules.png)" in md
     assert (out / "scores_by_kind_rules.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -161,15 +161,17 @@ def test_cli_passes_the_answerer_flags_to_the_assistant(tmp_path, fake_index, mo
         opened.append((name, settings))
         return scripted(fake_index, SCRIPT, name)
 
-    monkeypatch.setattr(rag, "SentenceTransformerEmbedder", lambda model=None: embedder)
+    monkeypatch.setattr(rag, "SentenceTransformerEmbedder", lambda model=None, **settings: embedder)
     monkeypatch.setattr(run, "open_assistant", fake_open)
     gold = dev_subset(tmp_path, {"d01", "d40"})
     argv = ["--gold", str(gold), "--out", str(tmp_path / "out"), "--index-dir", str(index_dir),
             "--llm-model", "0.5b", "--llm-timeout", "5"]
     assert run.main(argv) == 0
     assert [name for name, _ in opened] == ["llm", "rules"]
-    assert opened[0][1] == {"index_dir": str(index_dir), "embedder": embedder, "llm_model": "0.5b", "llm_url": None,
-                            "llm_name": None, "llm_timeout": 5.0}
+    from rag.cli.environment import cache_dir
+
+    assert opened[0][1] == {"index_dir": str(index_dir), "embedder": embedder, "cache_dir": cache_dir(),
+                            "llm_model": "0.5b", "llm_url": None, "llm_name": None, "llm_timeout": 5.0}
     printed = capsys.readouterr().out
     assert re.search(r"Answerable answered correctly +1/1 \(100.0%\) +1/1 \(100.0%\)", printed)
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))

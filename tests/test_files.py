@@ -109,7 +109,7 @@ def test_cli_index_lists_every_skipped_file_last(corpus, outside, capsys, monkey
 
     (corpus / "passwd.txt").symlink_to(outside)
     (corpus / "blob.txt").write_bytes(b"\x00\x01")
-    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None, **settings: FakeEmbedder())
     assert main(["index", str(corpus)]) == 0
     out, err = capsys.readouterr()
     assert "built index" in out and "1 documents" in out

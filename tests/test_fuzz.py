@@ -87,7 +87,7 @@ def test_good_filters_still_work(assistant):
 def test_cli_exits_0_or_2_with_one_line(tmp_path_factory, monkeypatch, capsys, cli_index, q, k, date):
     import rag.embedding.sentence_embedder
 
-    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None, **settings: FakeEmbedder())
     corpus, index_dir = cli_index
     code = run_cli("search", "-k", k, "--date-from", date, "--corpus", str(corpus), "--index-dir", str(index_dir),
                    "--", q)
@@ -141,7 +141,7 @@ ARTICLE = b"Harbour reopens\nThe harbour of Velmora reopened on Tuesday after a 
 def test_any_folder_indexes_what_it_can_and_names_the_rest(tmp_path_factory, monkeypatch, capsys, files, metadata):
     import rag.embedding.sentence_embedder
 
-    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(rag.embedding.sentence_embedder, "SentenceTransformerEmbedder", lambda model=None, **settings: FakeEmbedder())
     folder = tmp_path_factory.mktemp("fuzz") / uuid.uuid4().hex
     folder.mkdir()
     for stem, suffix, data in files:

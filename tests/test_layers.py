@@ -76,3 +76,63 @@ def test_the_check_sees_an_upward_import(tmp_path):
     found = [m for _, m in imports(probe, "rag.text.probe")]
     assert found == ["rag.retrieval.retriever"]
     assert rank(found[0]) > rank("rag.text.probe")
+
+
+# -- the edges: the UI and CLI use the assistant's public view; only the CLI reads the environment -------------------
+
+def attribute_chains(path: Path) -> list[tuple[int, str]]:
+    """(line, "a.b.c") for every attribute access in the file, outermost chain only."""
+    tree = ast.parse(path.read_text(), str(path))
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and id(node) not in inner:
+            parts, cur = [], node
+            while isinstance(cur, ast.Attribute):
+                parts.append(cur.attr)
+                cur = cur.value
+            if isinstance(cur, ast.Name):
+                parts.append(cur.id)
+            found.append((node.lineno, ".".join(reversed(parts))))
+    return found
+
+
+EDGES = sorted(p for d in ("rag/ui", "rag/cli", "eval") for p in (ROOT / d).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", EDGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_edges_never_reach_into_the_index_behind_the_assistant(path):
+    """Assistant.documents() / document(id) / warnings / scope() are the way in, not retriever.index."""
+    reaching = [f"line {line}: {chain}" for line, chain in attribute_chains(path) if ".retriever.index" in f".{chain}"]
+    assert not reaching, f"{path.name} reaches into the index: {reaching}; use the Assistant's accessors"
+
+
+def environment_uses(path: Path) -> list[str]:
+    """Every read or write of the process environment: os.environ, os.getenv, os.putenv, os.unsetenv,
+    and those names imported from os."""
+    tree = ast.parse(path.read_text(), str(path))
+    names = {"environ", "getenv", "putenv", "unsetenv", "environb"}
+    found = [f"line {n.lineno}: os.{n.attr}" for n in ast.walk(tree)
+             if isinstance(n, ast.Attribute) and n.attr in names and isinstance(n.value, ast.Name) and n.value.id == "os"]
+    found += [f"line {n.lineno}: from os import {a.name}" for n in ast.walk(tree)
+              if isinstance(n, ast.ImportFrom) and n.module == "os" for a in n.names if a.name in names]
+    return found
+
+
+LIBRARY = sorted(p for p in (ROOT / "rag").rglob("*.py") if "cli" not in p.relative_to(ROOT / "rag").parts)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_library_code_neither_reads_nor_writes_the_environment(path):
+    """Settings are arguments; rag/cli/environment.py is the one place that reads variables (the edge)."""
+    uses = environment_uses(path)
+    assert not uses, f"{path.relative_to(ROOT)} uses the environment: {uses}; take a keyword argument and let " \
+                     "rag/cli read the variable"
+
+
+def test_the_edge_checks_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import os\nfrom os import getenv\n"
+                     "def f(a):\n    os.environ.setdefault('X', '1')\n    return a.assistant.retriever.index.docs\n")
+    assert environment_uses(probe) == ["line 4: os.environ", "line 2: from os import getenv"]
+    assert any(".retriever.index" in chain for _, chain in attribute_chains(probe))

@@ -83,7 +83,7 @@ def test_cli_ask_with_a_missing_model_file_falls_back_to_the_rules_and_says_why(
     import rag.answer.assistant
     from rag.cli import main
 
-    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None: real_embedder)
+    monkeypatch.setattr(rag.answer.assistant, "SentenceTransformerEmbedder", lambda model=None, **settings: real_embedder)
     corpus = tmp_path / "seeds"
     shutil.copytree(SEEDS, corpus, ignore=shutil.ignore_patterns(".rag-index"))
     common = ["--corpus", str(corpus), "--index-dir", str(tmp_path / "ix")]

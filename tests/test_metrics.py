@@ -8,16 +8,19 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from eval import metrics
-from eval.metrics import (answer_match, best_score, contains, correct, exact_match, mean, ndcg_at_k, overlaps,
-                          percentile, ratio, recall_at_k, reciprocal_rank, refusal_scores, token_f1, value_match,
-                          values)
+from eval import answer_match as answers, metrics, value_match as value_module
+from eval.answer_match import answer_match, best_score, correct, exact_match, token_f1
+from eval.metrics import (contains, mean, ndcg_at_k, overlaps, percentile, ratio, recall_at_k, reciprocal_rank,
+                          refusal_scores)
+from eval.value_match import value_match, values
 from rag.text.values import squad_normalize
 
 
-def test_docstring_examples():
-    failed, tried = doctest.testmod(metrics)
-    assert tried > 20 and failed == 0
+@pytest.mark.parametrize("module, examples", [(metrics, 10), (answers, 10), (value_module, 4)],
+                         ids=["metrics", "answer_match", "value_match"])
+def test_docstring_examples(module, examples):
+    failed, tried = doctest.testmod(module)
+    assert tried >= examples and failed == 0
 
 
 # -- SQuAD normalisation (one function, rag.text.values.squad_normalize), EM and F1 (evaluate-v2.0.py) ----------------
@@ -36,7 +39,8 @@ def test_normalisation_is_squads(raw, norm):
 
 
 def test_eval_has_no_normalisation_of_its_own():
-    assert metrics.squad_normalize is squad_normalize and not hasattr(metrics, "normalize_answer")
+    assert answers.squad_normalize is squad_normalize and not hasattr(answers, "normalize_answer")
+    assert not hasattr(metrics, "normalize_answer")
 
 
 def test_exact_match():

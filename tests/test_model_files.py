@@ -180,11 +180,13 @@ def test_missing_path_or_folder_is_rejected(tmp_path, name):
         mf.resolve_model(str(tmp_path / name))
 
 
-def test_default_cache_dir_follows_xdg(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert mf.default_cache_dir() == tmp_path / "rag" / "models"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # ignored, as the XDG spec says
-    assert mf.default_cache_dir() == Path.home() / ".cache" / "rag" / "models"
+def test_models_live_under_the_cache_dir_the_command_line_resolves(tmp_path):
+    from rag.cli.environment import cache_dir
+
+    assert mf.models_dir(cache_dir({"XDG_CACHE_HOME": str(tmp_path)})) == tmp_path / "rag" / "models"
+    assert mf.models_dir(cache_dir({"RAG_CACHE": str(tmp_path / "c"), "XDG_CACHE_HOME": "/x"})) == tmp_path / "c" / "models"
+    relative = cache_dir({"XDG_CACHE_HOME": "relative/dir"})  # ignored, as the XDG spec says
+    assert mf.models_dir(relative) == mf.models_dir() == Path.home() / ".cache" / "rag" / "models"
 
 
 def test_pyproject_pins_llama_cpp_and_every_part():

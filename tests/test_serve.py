@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from rag.errors import RagError
-from rag.ui.app import check_port
+from rag.ui.serve import check_port
 from serving import call, free_port, start, stop
 
 

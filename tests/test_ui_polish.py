@@ -119,7 +119,7 @@ def test_errors_show_inline_next_to_their_cause_and_go_away_on_the_next_action(b
         expect(page.locator("#date-error")).to_have_text("")
         page.get_by_role("tab", name="Documents").click()
         page.locator("#add").click()
-        expect(page.locator("#upload-status")).to_contain_text("Choose one or more .txt, .md or .html files first.")
+        expect(page.locator("#upload-status")).to_contain_text("Choose one or more .txt, .md, .markdown, .html, .htm files first.")
         no_overlay_on(page, "#add")
         assert "Traceback" not in server.console()
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.index.open_index import open_index
+from rag.ingest.files import SUFFIXES, list_articles
 from rag.index.generations import POINTER
 from rag.ui.upload import Uploader, UploadError, safe_name
 
@@ -43,10 +44,21 @@ def test_safe_name_keeps_only_a_plain_name(name, expected):
     assert safe_name(name) == expected
 
 
-@pytest.mark.parametrize("name", ["x.exe", "x.json", "metadata.json", "noext", "x.htm", "x.txt.gz"])
+@pytest.mark.parametrize("name", ["x.exe", "x.json", "metadata.json", "noext", "x.txt.gz", "x.pdf"])
 def test_safe_name_refuses_other_suffixes_and_says_which_are_accepted(name):
-    with pytest.raises(UploadError, match=r"\.txt, \.md, \.html"):
+    with pytest.raises(UploadError, match=r"\.txt, \.md, \.markdown, \.html, \.htm files"):
         safe_name(name)
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_upload_accepts_every_file_type_the_corpus_folder_reads(tmp_path, suffix):
+    body = "<p>The glacier lost 12 metres in 2023, the survey said.</p>" if suffix in (".html", ".htm") else \
+        "The glacier lost 12 metres in 2023, the survey said.\n"
+    src = tmp_path / f"Glacier{suffix.upper()}"
+    src.write_text(body, encoding="utf-8")
+    saved = Uploader(tmp_path / "uploads").save(src)
+    assert saved.name == f"Glacier{suffix}" and saved.read_text(encoding="utf-8") == body
+    assert [p.name for p in list_articles(tmp_path / "uploads").files] == [saved.name]  # the index reads it
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,7 +5,8 @@
              -> grounding: the proposal verbatim in a sentence, exact offsets, type check
              -> refusal checks -> claims quoting the evidence -> verification -> Answer
 
-The answerer only proposes (:mod:`rag.answer.draft`). A proposal that is
+The answerer only proposes (:mod:`rag.answer.draft`); grounding the proposal and
+composing the verified claims are the steps in :mod:`rag.answer.pipeline`. A proposal that is
 not found verbatim in a retrieved sentence, or is of the wrong type, is
 retried once with a stricter prompt, then refused; a grounded answer whose
 sentence supports the question less than a threshold calibrated on
@@ -22,32 +23,30 @@ Example:
 """
 from __future__ import annotations
 
-import queue
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
+from rag.index.chunk_index import DocRecord
 from rag.index.open_index import open_index
 from rag.errors import AnswererError, CorpusError
-from rag.text.language import parse
+from rag.text.language import parse_many
 from rag.retrieval.query import clean_query
 from rag.retrieval.retriever import Retriever
-from rag.records import Answer, Disagreement, Version
-from rag.answer.accept import echoes, proposal_pick, type_agrees, yes_no_pick
+from rag.records import Answer
 from rag.answer.backends import fallback_note, make_answerer
-from rag.answer.compose import TEMPLATE_WORDS, Claim, clause, compose, refusal, source_name
-from rag.answer.conflicts import alternatives
-from rag.answer.draft import Question
+from rag.answer.model_files import models_dir
+from rag.answer.compose import refusal
 from rag.answer.evidence import EvidenceScorer
 from rag.answer.followup import dangling, resolve
-from rag.answer.qtype import AnswerType, detect, looks_english
-from rag.answer.reader import Pick, usable
+from rag.answer.pipeline import choose, compose_answer, read
+from rag.answer.qtype import looks_english
 from rag.answer.rewrite import LLMRewriter
 from rag.answer.rules import RuleAnswerer
 from rag.answer.scope import scope_of
-from rag.answer.terms import WordSimilarity, question_terms
-from rag.answer.verify import bad_markers, unsupported
+from rag.answer.streaming import stream
+from rag.answer.terms import WordSimilarity
 
 # Calibrated on eval/dev.jsonl by eval/calibrate.py (predicate_penalty 0.25, shrinking with the dense
 # cosine between 0.6 and 0.8: see reader.penalty); never tuned on gold.
@@ -92,16 +91,22 @@ class Assistant:
 
     @classmethod
     def open(cls, corpus_dir: str | Path = "seeds", *, index_dir: str | Path | None = None, model: str | None = None,
-             embedder=None, answerer: str = "llm", llm_model: str | Path | None = None, llm_url: str | None = None,
-             llm_name: str | None = None, llm_timeout: float = 30.0, llm_cache: str | Path | None = None,
-             llm_threads: int | None = None, uploads_dir: str | Path | None = None, **settings) -> "Assistant":
+             embed_backend: str = "auto", cache_dir: str | Path | None = None, embedder=None, answerer: str = "llm",
+             llm_model: str | Path | None = None, llm_url: str | None = None, llm_name: str | None = None,
+             llm_timeout: float = 30.0, llm_cache: str | Path | None = None, llm_threads: int | None = None,
+             uploads_dir: str | Path | None = None, **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir`` (and of
         ``uploads_dir``, the user's added articles, when given).
 
+        The embedding model is ``embedder``, else ``model`` (None: the bundled one) on
+        ``embed_backend``. ``cache_dir`` (default ``~/.cache/rag``) holds the exported ONNX graph
+        and, under ``models/``, the local language model unless ``llm_cache`` names another folder.
         ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
         "0.5b", "1.5b" or a GGUF path; or the OpenAI-compatible server at
         ``llm_url``) or "rules"; an Answerer instance may be passed too."""
-        embedder = embedder or SentenceTransformerEmbedder(model)
+        embedder = embedder or SentenceTransformerEmbedder(model, backend=embed_backend, cache_dir=cache_dir)
+        if llm_cache is None and cache_dir is not None:
+            llm_cache = models_dir(cache_dir)
         index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir, uploads_dir=uploads_dir)
         note = None
         if isinstance(answerer, str):
@@ -110,9 +115,12 @@ class Assistant:
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
                    index_dir=index_dir, uploads_dir=uploads_dir, **settings)
 
-    def warm_up(self) -> None:
-        """Load the answering model now (seconds) instead of on the first question.
+    def warm_up(self, *, sentences: int = 0) -> None:
+        """Load the answering model now (seconds) instead of on the first question, and
+        parse the first ``sentences`` indexed sentences so the language pipeline is loaded too.
         A model that cannot load leaves the rule reader answering, with a note."""
+        if sentences:
+            parse_many([s.text for s in self.retriever.index.sentences[:sentences]])
         warm = getattr(self.answerer, "warm_up", None)
         if warm is None:
             return
@@ -121,6 +129,25 @@ class Assistant:
         except AnswererError as exc:
             self.note = fallback_note(exc)
             self.answerer = self.rules
+
+    # -- what is indexed: the public view for the UI and the CLI (they never reach into the index) --
+    def documents(self) -> list[DocRecord]:
+        """The indexed articles, corpus first, as :class:`~rag.index.chunk_index.DocRecord` rows."""
+        return list(self.retriever.index.docs)
+
+    def document(self, doc_id: str | None) -> DocRecord | None:
+        """The indexed article ``doc_id``, or None when there is none (removed meanwhile, say)."""
+        return self.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the last build or update of the index skipped or doubted, one line each."""
+        return tuple(self.retriever.index.stats.warnings)
+
+    def scope(self, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
+        """The line an answer carries about these filters (None for none); unknown ids are dropped."""
+        known = [d for d in (doc_ids or []) if self.document(d) is not None] or None
+        return scope_of(self.retriever, self.retriever.index.docs, known, date_from, date_to)
 
     def refresh(self, report=None) -> str:
         """Re-open the index of the same folder (an incremental update after articles
@@ -161,7 +188,7 @@ class Assistant:
         ``on_token`` receives the model's text as it is generated (streaming)."""
         answer, trace = self._ask_traced(question, history, k=k, doc_ids=doc_ids, date_from=date_from,
                                          date_to=date_to, on_token=on_token)
-        return replace(answer, scope=scope_of(self.retriever, doc_ids, date_from, date_to)), trace
+        return replace(answer, scope=scope_of(self.retriever, self.retriever.index.docs, doc_ids, date_from, date_to)), trace
 
     def _ask_traced(self, question: str, history, *, k, doc_ids, date_from, date_to, on_token):
         query = clean_query(self._standalone(clean_query(question), history))
@@ -172,41 +199,23 @@ class Assistant:
             return Answer(text=text, short_answer=None, refused=True, citations=(), query=query, passages=(),
                           answered_by="followup", clarify=pronoun), {"query": query, "reason": "dangling pronoun"}
         retriever, scorer = self._state
-        atype = detect(query)
-        qterms = question_terms(query, scorer.vocab)
-        qvec = self._embed([query])[0]
-        passages = tuple(retriever.search(query, k=k or self.k, query_vector=qvec, doc_ids=doc_ids,
-                                          date_from=date_from, date_to=date_to))
-        evidence = scorer.rank(qterms, atype.attribute, qvec, list(passages))
-        words = {w for w, _, _ in qterms.terms} | {s for _, s, _ in qterms.terms}
-        words |= {part for w in list(words) for part in w.split("-") if len(part) >= 3}  # "Putin-Erdogan"
-        q = Question(query, atype, qterms, frozenset(words), asked=question)
-        picks = self.rules.picks(q, evidence)
-        trace = {"query": query, "kind": atype.kind, "support": None, "backend": self.answerer.name, "draft": None,
+        q, passages, evidence, picks = read(retriever, scorer, self.rules, self._embed, query, asked=question,
+                                            k=k or self.k, doc_ids=doc_ids, date_from=date_from, date_to=date_to)
+        trace = {"query": query, "kind": q.atype.kind, "support": None, "backend": self.answerer.name, "draft": None,
                  "reason": None, "picks": [(p.value, p.score, p.support, p.evidence.doc_id, len(p.sources))
                                           for p in picks[:5]],
                  "evidence": [(e.score, e.dense, e.coverage, e.names_ok, e.predicate_ok, e.attribute_ok, e.text)
                               for e in evidence[:5]]}
-        note, best, threshold = self.note, None, self.threshold
-        if self.answerer is self.rules:
-            best = picks[0] if picks else None
-            if best is not None and atype.kind == "yesno":  # the same fact-by-fact check as a model's yes/no
-                best = yes_no_pick(best.value, q, picks)
-            trace["reason"] = None if best else "no candidate"
-        else:
-            try:
-                best = self._propose(q, evidence, history, picks, trace, on_token)
-                threshold = self.llm_threshold
-            except AnswererError as exc:  # the model failed for this question: the rules stand in, and say so
-                note = fallback_note(exc, "This answer is from the rule reader.")
-                trace["backend"], trace["reason"] = "rules", f"fallback: {exc}"
-                best = picks[0] if picks else None
+        best, threshold, note = choose(self.answerer, self.rules, q, evidence, history, picks, trace, on_token,
+                                       threshold=self.threshold, llm_threshold=self.llm_threshold, note=self.note,
+                                       predicate_penalty=self.predicate_penalty, long_answer=self.long_answer)
         by = "rules" if trace["backend"] == "rules" else self.answerer.name
         if best is not None:
             trace["support"] = best.support
             if best.support >= threshold:
                 others = [p for p in picks if p.key != best.key]
-                answer = self._answer(query, [best, *others], atype, passages)
+                answer = compose_answer(query, [best, *others], q.atype, passages, threshold=self.threshold,
+                                        margin=self.margin, similarity=self.words, soft_min=self.soft_min)
                 if answer is not None:
                     return replace(answer, answered_by=by, note=note), trace
                 trace["reason"] = "a claim failed verification"
@@ -225,107 +234,7 @@ class Assistant:
                 pass
         return resolve(question, history)
 
-    def _propose(self, q: Question, evidence, history, picks: list[Pick], trace: dict, on_token) -> Pick | None:
-        """The model's grounded answer, retried once with a stricter prompt; None to refuse."""
-        for strict in (False, True):
-            draft = self.answerer.answer(q, evidence, history, strict=strict, on_token=None if strict else on_token)
-            trace["draft"] = draft.raw
-            if draft.abstained:
-                trace["reason"] = f"abstained: {draft.note}"
-                return None
-            if q.atype.kind == "yesno":
-                best = yes_no_pick(draft.answer, q, picks)
-                if best is None:
-                    trace["reason"] = "yes/no not borne out by the sentence"
-                    return None  # a retry cannot change what the sentence says
-                return best
-            best = proposal_pick(draft.answer, q, evidence, picks, predicate_penalty=self.predicate_penalty)
-            if best is not None and type_agrees(best.value, q.atype.kind):
-                if not usable(best.evidence):  # the model copied well, from a sentence about something else
-                    trace["reason"] = "its sentence does not name what the question names"
-                    return None
-                if echoes(best.value, q.text):
-                    trace["reason"] = "the answer only repeats the question"
-                    return None
-                return self._shorten(q, evidence, history, picks, best, trace)
-            trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
-        return None
-
-    def _shorten(self, q: Question, evidence, history, picks: list[Pick], best: Pick, trace: dict) -> Pick:
-        """A sentence-long proposal is asked for once more, shorter; the shorter one replaces
-        it only if it is grounded inside the same span."""
-        if len(best.value.split()) <= self.long_answer:
-            return best
-        draft = self.answerer.answer(q, evidence, history, shorter=True)
-        if draft.abstained:
-            return best
-        short = proposal_pick(draft.answer, q, [best.evidence], picks, predicate_penalty=self.predicate_penalty)
-        if short is None or not (best.candidate.start <= short.candidate.start < short.candidate.end
-                                 <= best.candidate.end) or echoes(short.value, q.text):
-            return best
-        trace["draft"] = f"{trace['draft']} -> {draft.raw}"
-        return proposal_pick(short.value, q, evidence, picks, predicate_penalty=self.predicate_penalty) or short
-
     def ask_stream(self, question: str, history=None, **search):
         """:meth:`ask` as a stream: the model's text as it comes (str pieces),
         then the verified :class:`Answer` (or the refusal) as the last item."""
-        pieces: queue.Queue = queue.Queue()
-        done = object()
-
-        def work():
-            try:
-                pieces.put(self.ask_traced(question, history, on_token=pieces.put, **search)[0])
-            except BaseException as exc:  # re-raised in the caller's thread
-                pieces.put(exc)
-            finally:
-                pieces.put(done)
-
-        threading.Thread(target=work, daemon=True).start()
-        while (item := pieces.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def _answer(self, query: str, picks: list[Pick], atype: AnswerType, passages) -> Answer | None:
-        """Claims for the best value, then for disputed and differently-counted values;
-        each is verified, and the answer exists only if some claim survives."""
-        best = picks[0]
-        disputed, different = alternatives(best, picks, atype, threshold=self.threshold, margin=self.margin,
-                                           similarity=self.words, soft_min=self.soft_min)
-        lead = [c for c in self._lead(best, atype) if self._verified(c)]
-        if not lead:  # the answer itself failed the check: nothing else may stand in for it
-            return None
-        others = [Claim(clause(parse(p.evidence.text), p.candidate.start, p.candidate.end), (p.evidence,))
-                  for p in different]
-        others += [Claim(f"Sources differ: {source_name(p.evidence)} gives {p.value}", p.sources, quote=False)
-                   for p in disputed]
-        claims = lead + [c for c in others if self._verified(c)]
-        text, citations = compose(claims)
-        if bad_markers(text, len(citations)):  # compose numbers them itself; never show a dangling marker
-            return None
-        number = {(c.doc_id, c.start): c.n for c in citations}
-        disagreements = tuple(Disagreement(about=query.rstrip(" ?"), versions=tuple(
-            Version(value=p.value, citation=number[(e.doc_id, e.start)], doc_id=e.doc_id, source=e.passage.source,
-                    date=e.passage.date) for p in (best, other) for e in p.sources if (e.doc_id, e.start) in number))
-            for other in disputed if any((e.doc_id, e.start) in number for e in other.sources))
-        return Answer(text=text, short_answer=best.value, refused=False, citations=citations, query=query,
-                      passages=passages, disagreements=disagreements)
-
-    @staticmethod
-    def _lead(best: Pick, atype: AnswerType) -> list[Claim]:
-        """The answer stated first: its clause, cited by every article that states it."""
-        if atype.kind == "yesno":
-            return [Claim(best.value, (best.evidence,), quote=False), Claim(best.evidence.text, (best.evidence,))]
-        text = clause(parse(best.evidence.text), best.candidate.start, best.candidate.end)
-        if text.lower().startswith(best.value.lower()):
-            return [Claim(text, best.sources)]
-        return [Claim(best.value, best.sources), Claim(text, (best.evidence,))]
-
-    @staticmethod
-    def _verified(claim: Claim) -> bool:
-        """Every number, date and name of the claim is in the sentences it cites
-        (a quoted claim: every word); a template may name the cited outlet."""
-        cited = [e.text for e in claim.cites]
-        meta = [x for e in claim.cites for x in (e.passage.source or "", e.passage.title)]
-        return not unsupported(claim.text, cited, metadata=meta if not claim.quote else (),
-                               allowed=TEMPLATE_WORDS, strict_words=claim.quote)
+        yield from stream(lambda on_token: self.ask_traced(question, history, on_token=on_token, **search)[0])

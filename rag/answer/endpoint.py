@@ -9,7 +9,8 @@ and raises as soon as the deadline passes. A stream that ends before its
 first piece and its end marker is asked again without streaming, to learn
 why (llama_cpp.server 0.3 reports a too-long prompt only that way). Every
 failure is an :class:`~rag.errors.AnswererError` whose one line says what
-failed and how to fix it.
+failed and how to fix it. Reading the replies (whole JSON, server-sent events,
+error bodies) is :mod:`rag.answer.chat_replies`; this module makes the calls.
 
 Example (the first two lines need no server):
     >>> chat = EndpointChat("http://127.0.0.1:8080/v1/", timeout=20)
@@ -27,24 +28,17 @@ from __future__ import annotations
 import http.client
 import json
 import queue
-import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from rag.errors import AnswererError
+from rag.answer.chat_replies import EXAMPLE_URL, StreamCut, read_error, reply_text, server_error, stream_pieces
 from rag.answer.draft import OnToken
+from rag.errors import AnswererError
 
-EXAMPLE_URL = "http://127.0.0.1:8080/v1"
 START_HINT = "start one (e.g. `python -m llama_cpp.server --model FILE`) or drop --llm-url to use the bundled model"
-SNIPPET = 200  # characters of a server's reply or message quoted in an error
-# llama_cpp.server and vLLM: "This model's maximum context length is 2048 tokens. However, ..."
-# (code context_length_exceeded); llama.cpp's own server: "the request exceeds the available
-# context size, try increasing it" (type exceed_context_size_error)
-_CONTEXT = re.compile(r"context[ _](length|window|size)|exceed_context|maximum context", re.IGNORECASE)
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a local server is never behind a proxy
 
@@ -69,71 +63,6 @@ def endpoint_url(url: str) -> str:
     if not good:
         raise AnswererError(f"--llm-url {url!r} is not an http(s) URL with a host; give one like {EXAMPLE_URL}")
     return text.removesuffix("/chat/completions")
-
-
-def reply_text(body: bytes, url: str) -> str:
-    """The text of a whole (not streamed) chat-completions reply.
-
-        >>> reply_text(b'{"choices": [{"message": {"role": "assistant", "content": "Yes"}}]}', EXAMPLE_URL)
-        'Yes'
-    """
-    payload = _json(_decode(body, url), url)
-    choices = payload.get("choices")
-    if choices and isinstance(choices[0], dict):
-        message = choices[0].get("message")
-        text = message.get("content") if isinstance(message, dict) else choices[0].get("text")
-        if isinstance(text, str):
-            return text
-    raise AnswererError(f"{url} replied without a text choice ({_snip(body)}); "
-                        f"check that --llm-url is an OpenAI-compatible chat API serving a chat model")
-
-
-def stream_pieces(lines: Iterable[bytes], url: str) -> Iterator[str]:
-    """The text pieces of a streamed chat-completions reply: server-sent
-    ``data: {...}`` lines up to ``data: [DONE]``; other lines are skipped.
-
-        >>> list(stream_pieces([b'data: {"choices": [{"delta": {"role": "assistant"}}]}', b'',
-        ...                     b': ping', b'data: {"choices": [{"delta": {"content": "Ye"}}]}',
-        ...                     b'data: {"choices": [{"delta": {"content": "s"}}]}', b'data: [DONE]'], EXAMPLE_URL))
-        ['Ye', 's']
-    """
-    for raw in lines:
-        line = _decode(raw, url).strip()
-        if not line.startswith("data:"):
-            continue  # blank separators, ": ping" comments, "event:" and "id:" fields
-        data = line[len("data:"):].strip()
-        if data == "[DONE]":
-            return
-        choices = _json(data, url).get("choices") or [{}]
-        delta = choices[0].get("delta") if isinstance(choices[0], dict) else None
-        piece = delta.get("content") if isinstance(delta, dict) else None
-        if isinstance(piece, str) and piece:
-            yield piece
-    raise _StreamCut(f"the reply stream from {url} ended before its last event (data: [DONE]); "
-                     f"the server may have stopped, see its log")
-
-
-def server_error(body: bytes, url: str, status: int | None = None) -> AnswererError:
-    """The error for a server's error reply (an HTTP error status, or an
-    ``"error"`` object in a 200 reply or an event stream), quoting its message.
-
-        >>> print(server_error(b'{"error": {"message": "Requested 2100 tokens; the maximum context length is 2048."}}',
-        ...                    EXAMPLE_URL, 400))  # doctest: +ELLIPSIS
-        the prompt is longer than the context window of the model at http://127.0.0.1:8080/v1 (Requested 2100 ...
-        >>> print(server_error(b'<h1>Bad Gateway</h1>', EXAMPLE_URL, 502))
-        http://127.0.0.1:8080/v1 answered HTTP 502: <h1>Bad Gateway</h1>; see the server log
-    """
-    message = _server_message(body)
-    if _CONTEXT.search(body.decode("utf-8", errors="replace")):
-        return AnswererError(f"the prompt is longer than the context window of the model at {url} ({message}); "
-                             f"give fewer or shorter passages, or serve the model with a larger context "
-                             f"(llama_cpp.server: --n_ctx 4096)")
-    fix = {401: "give the server's API key", 403: "give the server's API key",
-           404: f"check that --llm-url is the API base (like {EXAMPLE_URL}) and that the server has the model",
-           429: "wait and ask again, or raise the server's rate limit"}.get(status or 0)
-    if fix is None:
-        fix = "check the model name and the server's options" if status and status < 500 else "see the server log"
-    return AnswererError(f"{url} answered {f'HTTP {status}' if status else 'with an error'}: {message}; {fix}")
 
 
 class EndpointChat:
@@ -194,10 +123,6 @@ class EndpointChat:
         return f"EndpointChat({self.url!r}, model={self.model!r}, timeout={self.timeout:g})"
 
 
-class _StreamCut(AnswererError):
-    """A reply stream that ended before ``data: [DONE]``."""
-
-
 class _Call:
     """One request, run by a worker thread. ``events`` receives ("piece", text)
     for each streamed piece, then ("done", whole text or None) or ("error",
@@ -222,7 +147,7 @@ class _Call:
         except AnswererError as exc:
             self.events.put(("error", exc))
         except urllib.error.HTTPError as exc:
-            self.events.put(("error", server_error(_read(exc), self.url, exc.code)))
+            self.events.put(("error", server_error(read_error(exc), self.url, exc.code)))
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             self.events.put(("error", self._transport_error(exc)))
         except Exception as exc:  # noqa: BLE001 -- said now, not as a timeout at the deadline
@@ -251,7 +176,7 @@ class _Call:
                         return True
                     self.events.put(("piece", piece))
                     sent = True
-            except (_StreamCut, http.client.HTTPException, ConnectionError):
+            except (StreamCut, http.client.HTTPException, ConnectionError):
                 if sent:
                     raise
                 return False
@@ -282,54 +207,3 @@ def _seconds(timeout: float) -> float:
         raise AnswererError(f"the answer timeout must be a positive number of seconds, not {timeout!r}; "
                             f"give e.g. --llm-timeout 30")
     return float(timeout)
-
-
-def _decode(raw: bytes, url: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AnswererError(f"{url} replied with bytes that are not UTF-8 text ({raw[:SNIPPET]!r}, {exc.reason} at "
-                            f"byte {exc.start}); check that --llm-url is an OpenAI-compatible API") from None
-
-
-def _json(text: str, url: str) -> dict:
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise AnswererError(f"{url} replied with something that is not a JSON object ({_snip(text)}); "
-                            f"check that --llm-url is an OpenAI-compatible API (like {EXAMPLE_URL})")
-    if "error" in payload:  # some servers report errors with status 200 or inside the event stream
-        raise server_error(text.encode(), url)
-    return payload
-
-
-def _server_message(body: bytes) -> str:
-    """The server's own error message, one line, at most SNIPPET characters:
-    OpenAI's ``{"error": {"message": ...}}``, FastAPI's ``{"detail": ...}``, or the raw body."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError:
-        payload = None
-    if isinstance(payload, dict):
-        found = payload.get("error", payload.get("detail", payload.get("message")))
-        if isinstance(found, dict):
-            found = found.get("message", found)
-        text = found if isinstance(found, str) else json.dumps(found)
-    return _snip(text) if text.strip() else "(no message)"
-
-
-def _snip(text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    line = " ".join(text.split())
-    return line if len(line) <= SNIPPET else line[:SNIPPET - 1] + "…"
-
-
-def _read(exc: urllib.error.HTTPError) -> bytes:
-    try:
-        return exc.read()
-    except (OSError, http.client.HTTPException):
-        return b""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import AnswererError
+from rag.paths import default_cache_dir
 
 GGUF_MAGIC = b"GGUF"
 CHUNK = 4 << 20  # bytes copied and hashed at a time
@@ -64,11 +65,14 @@ KNOWN: dict[str, ModelSpec] = {s.name: s for s in (
 DEFAULT_LLM = "1.5b"
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/rag/models`` if that is absolute, else ``~/.cache/rag/models``."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "rag" / "models"
+def models_dir(cache_dir: str | Path | None = None) -> Path:
+    """Where joined models are kept: ``cache_dir/models`` (default ``~/.cache/rag/models``;
+    the command line passes ``--cache-dir``, ``$RAG_CACHE`` or ``$XDG_CACHE_HOME/rag``).
+
+    >>> models_dir("/tmp/c").as_posix()
+    '/tmp/c/models'
+    """
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "models"
 
 
 def resolve_model(spec: str | None = None, *, cache_dir: str | Path | None = None) -> Path:
@@ -77,7 +81,7 @@ def resolve_model(spec: str | None = None, *, cache_dir: str | Path | None = Non
     path of a GGUF file, which must exist and start with ``b"GGUF"``."""
     key = (DEFAULT_LLM if spec is None else str(spec)).strip().lower()
     if key in KNOWN:
-        folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        folder = Path(cache_dir).expanduser() if cache_dir is not None else models_dir()
         return _ensure(KNOWN[key], folder)
     return check_gguf(Path(str(spec)).expanduser())
 

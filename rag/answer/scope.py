@@ -34,11 +34,10 @@ def scope_note(*, in_scope: int, total: int, undated: int = 0, doc_ids=None, dat
     return f"Searched {in_scope} of {_plural(total, 'article')}: {', '.join(parts)}{dropped}."
 
 
-def scope_of(retriever, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
-    """:func:`scope_note` for a search of ``retriever`` with these filters."""
+def scope_of(retriever, docs, doc_ids=None, date_from: str | None = None, date_to: str | None = None) -> str | None:
+    """:func:`scope_note` for a search of ``retriever`` over the indexed ``docs`` with these filters."""
     if not (doc_ids or date_from or date_to):  # every ask comes here: no filter, no pass over the documents
         return None
-    docs = retriever.index.docs
     chosen = set(retriever.in_scope(doc_ids))
     return scope_note(in_scope=len(retriever.in_scope(doc_ids, date_from, date_to)), total=len(docs),
                       undated=sum(1 for d in docs if d.id in chosen and d.date is None), doc_ids=doc_ids,

@@ -65,15 +65,14 @@ def render(answer: Answer, asked: str) -> str:
 
 def run(args) -> int:
     from rag.answer.assistant import Assistant
-    from rag.cli.commands import answerer_settings, default_corpus, uploads_for
+    from rag.cli.flags import assistant_settings, default_corpus, uploads_for
 
     question = clean_query(args.question)  # fail fast, before the model loads
     history = read_history(args.history)
     settings = {"k": args.k} if args.k else {}
     corpus = args.corpus or default_corpus()
-    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model,
-                               uploads_dir=uploads_for(args, corpus), **answerer_settings(args), **settings)
-    for warning in assistant.retriever.index.stats.warnings:
+    assistant = Assistant.open(corpus, uploads_dir=uploads_for(args, corpus), **assistant_settings(args), **settings)
+    for warning in assistant.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     answer = assistant.ask(question, history=history)
     if args.json:

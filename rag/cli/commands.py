@@ -10,61 +10,14 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
+from rag.cli import environment
+from rag.cli.flags import (add_answerer_flags, add_eval_flags, add_index_flags, add_store_flags, default_corpus,
+                           make_embedder, uploads_for)
 from rag.errors import RagError
 from rag.text.printable import printable
 
 EXIT_USER_ERROR = 2
-
-
-def default_corpus() -> str:
-    from rag.paths import PROJECT_ROOT
-
-    local = Path("seeds")
-    return str(local) if local.is_dir() else str(PROJECT_ROOT / "seeds")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--corpus", default=None, help="folder of articles (default: ./seeds or the bundled articles)")
-    p.add_argument("--index-dir", default=None, help="where the index lives (default: CORPUS/.rag-index)")
-    p.add_argument("--model", default=None, help="sentence-transformers model name or local path "
-                                                 "(default: bundled all-MiniLM-L6-v2)")
-    p.add_argument("--uploads-dir", default=None, help="articles added in the chat, indexed with the corpus "
-                                                       "(default: under ~/.local/share/rag/uploads/)")
-
-
-def _store(p: argparse.ArgumentParser) -> None:
-    """index, search and docs only, for now: ask and serve open FAISS (Assistant.open takes no store yet)."""
-    p.add_argument("--store", default="faiss", help="where vectors and BM25 live: faiss (in the index folder, "
-                                                    "default), milvus-lite:PATH.db or milvus://HOST:PORT")
-    p.add_argument("--store-timeout", type=float, default=None, metavar="SECONDS",
-                   help="seconds one Milvus call may take (default 10)")
-
-
-def uploads_for(args, corpus: str | Path) -> Path:
-    """The uploads folder of ``corpus``: --uploads-dir, else the user-data default."""
-    from rag.ingest.userdata import uploads_dir
-
-    return Path(args.uploads_dir) if getattr(args, "uploads_dir", None) else uploads_dir(corpus)
-
-
-def _answerer(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--answerer", choices=["llm", "rules"], default="llm",
-                   help="who proposes answers: the local language model (default) or the rule reader")
-    p.add_argument("--llm-model", default=None, help="0.5b, 1.5b (default) or the path of any GGUF chat model")
-    p.add_argument("--llm-url", default=None, help="an OpenAI-compatible server instead of the bundled model, "
-                                                   "e.g. http://127.0.0.1:8080/v1 (Ollama, llama.cpp, vLLM)")
-    p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
-    p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds one model call may take (default 30)")
-    p.add_argument("--llm-threads", type=int, default=None, help="CPU threads of the local model (default: cores, "
-                                                                  "at most 4)")
-
-
-def answerer_settings(args) -> dict:
-    """The answerer flags as keyword arguments of Assistant.open."""
-    return {"answerer": args.answerer, "llm_model": args.llm_model, "llm_url": args.llm_url,
-            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout, "llm_threads": args.llm_threads}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,13 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "with exact citations.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", help="build or update the index of a folder of articles")
-    p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.html articles")
+    p.add_argument("dir", nargs="?", default=None, help="folder of .txt/.md/.markdown/.html/.htm articles")
     p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
-    p.add_argument("--workers", type=int, default=1, help="parse, chunk and embed in N processes (default 1)")
-    p.add_argument("--ray", default=None, metavar="ADDRESS",
-                   help="parse, chunk and embed as tasks on the Ray cluster at ADDRESS (e.g. 10.0.0.5:6379)")
-    _common(p)
-    _store(p)
+    add_index_flags(p)
+    add_store_flags(p, build=True)
     p = sub.add_parser("search", help="ranked passages for a question")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
@@ -95,52 +45,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-from", default=None, help="only documents dated on/after YYYY-MM-DD")
     p.add_argument("--date-to", default=None, help="only documents dated on/before YYYY-MM-DD")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
-    _common(p)
-    _store(p)
+    add_index_flags(p)
+    add_store_flags(p)
     p = sub.add_parser("docs", help="list the indexed documents")
     p.add_argument("--json", action="store_true")
-    _common(p)
-    _store(p)
+    add_index_flags(p)
+    add_store_flags(p)
     p = sub.add_parser("ask", help="a short answer with verified sentence citations")
     p.add_argument("question")
     p.add_argument("--history", default=None, help="JSON file: earlier turns [{question, answer}], oldest first")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("-k", type=int, default=None, help="passages to read (default: the assistant's)")
-    _common(p)
-    _answerer(p)
+    add_index_flags(p)
+    add_answerer_flags(p)
     p = sub.add_parser("serve", help="the web chat")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--watch", type=float, default=2.0, metavar="SECONDS",
                    help="look for articles edited, added or removed in the folder every SECONDS and re-index "
                         "(default 2; 0: never)")
-    _common(p)
-    _answerer(p)
-    p = sub.add_parser("eval", help="score the assistant against a gold question set")
-    p.add_argument("--gold", default=None, help="gold file (default eval/gold.jsonl); JSONL or SQuAD JSON")
-    p.add_argument("--corpus", default=None, help="folder of articles (default: the bundled seeds)")
-    p.add_argument("--out", default=None, help="output folder (default eval/out)")
-    p.add_argument("-k", type=int, default=10)
-    p.add_argument("--format", choices=["auto", "jsonl", "squad"], default="auto")
-    p.add_argument("--limit", type=int, default=None, help="sample N questions (fixed seed)")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--index-dir", default=None)
-    p.add_argument("--model", default=None)
-    p.add_argument("--answerer", choices=["llm", "rules", "both"], default="both",
-                   help="which answerer to score; both: side by side on the same retrieval (default)")
-    p.add_argument("--llm-model", default=None, help="local model: 0.5b, 1.5b or a GGUF path")
-    p.add_argument("--llm-url", default=None, help="answer through this OpenAI-compatible server instead")
-    p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
-    p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds per model reply (default 30)")
+    add_index_flags(p)
+    add_answerer_flags(p)
+    add_eval_flags(sub.add_parser("eval", help="score the assistant against a gold question set"))
     return parser
 
 
 def _open(args, rebuild: bool = False, progress: bool = False, warn: bool = True):
-    from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
     from rag.index.open_index import open_index
 
     corpus = args.corpus or getattr(args, "dir", None) or default_corpus()
-    embedder = SentenceTransformerEmbedder(args.model)
+    embedder = make_embedder(args)
     index, status = open_index(corpus, embedder=embedder, index_dir=args.index_dir, rebuild=rebuild,
                                progress=progress, uploads_dir=uploads_for(args, corpus), store=args.store,
                                store_timeout=args.store_timeout, workers=getattr(args, "workers", 1),
@@ -217,11 +151,12 @@ def _lazy(module: str, func: str):
 
 COMMANDS = {"index": cmd_index, "search": cmd_search, "docs": cmd_docs,
             "ask": _lazy("rag.cli.ask", "run"),      # issue 3: answers
-            "serve": _lazy("rag.ui.app", "run"),     # issue 4: web chat
+            "serve": _lazy("rag.ui.serve", "run"),   # issue 4: web chat (gradio reads the environment on import)
             "eval": _lazy("eval.run", "run_cli")}    # issue 5: evaluation
 
 
 def main(argv: list[str] | None = None) -> int:
+    environment.offline()  # before any library that reads these is imported
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -25,6 +25,8 @@ import json
 import os
 from pathlib import Path
 
+from rag.paths import default_cache_dir
+
 _SUFFIXES = {".json", ".txt", ".model", ".safetensors", ".bin", ".py", ".pt", ".pth", ".msgpack", ".h5"}
 _SKIP_DIRS = {".git", ".cache", "onnx", "openvino"}  # other runtimes' copies; the loader never reads them here
 
@@ -41,17 +43,19 @@ def model_files(folder: Path) -> list[Path]:
     return sorted(out, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def _cache_path() -> Path:
-    return Path(os.environ.get("RAG_CACHE", Path.home() / ".cache" / "rag")) / "model-ids.json"
+def _cache_path(cache_dir: str | Path | None) -> Path:
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "model-ids.json"
 
 
-def model_identity(folder: str | Path, *, cache: bool = True) -> str:
-    """``sha256:<hex>`` of the model in ``folder``, the same for any path to the same files."""
+def model_identity(folder: str | Path, *, cache: bool = True, cache_dir: str | Path | None = None) -> str:
+    """``sha256:<hex>`` of the model in ``folder``, the same for any path to the same files.
+    With ``cache``, the digest is remembered in ``cache_dir/model-ids.json`` (default
+    :func:`rag.paths.default_cache_dir`) under the files' sizes and times."""
     folder = Path(folder).resolve()
     files = model_files(folder)
     stamp = hashlib.sha256(json.dumps([(p.relative_to(folder).as_posix(), *_stat(p)) for p in files]).encode())
     key, stamp = str(folder), stamp.hexdigest()
-    known = _read_cache() if cache else {}
+    known = _read_cache(_cache_path(cache_dir)) if cache else {}
     if known.get(key, {}).get("stamp") == stamp:
         return known[key]["identity"]
     digest = hashlib.sha256()
@@ -61,7 +65,7 @@ def model_identity(folder: str | Path, *, cache: bool = True) -> str:
             digest.update(hashlib.file_digest(f, "sha256").digest())
     identity = f"sha256:{digest.hexdigest()}"
     if cache:
-        _write_cache({**known, key: {"stamp": stamp, "identity": identity}})
+        _write_cache(_cache_path(cache_dir), {**known, key: {"stamp": stamp, "identity": identity}})
     return identity
 
 
@@ -70,17 +74,16 @@ def _stat(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _read_cache() -> dict:
+def _read_cache(path: Path) -> dict:
     try:
-        data = json.loads(_cache_path().read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def _write_cache(data: dict) -> None:
+def _write_cache(path: Path, data: dict) -> None:
     """Best effort: a read-only home only costs a hash per start."""
-    path = _cache_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -4,7 +4,7 @@ PyTorch spends most of a one-question forward pass in framework overhead
 (about 13 ms for a 12-token question on this 2-core CPU); ONNX Runtime runs the
 same graph in a fraction of that, with outputs equal to float32 rounding. The
 graph is exported once from the local model with ``torch.onnx.export`` and
-cached under ``~/.cache/rag/onnx`` (or ``$RAG_CACHE``), written atomically,
+cached under ``<cache_dir>/onnx`` (default ``~/.cache/rag/onnx``), written atomically,
 so nothing is ever downloaded.
 
 Example:
@@ -21,15 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding.model_id import model_identity
+from rag.paths import default_cache_dir
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# onnxruntime looks up a Microsoft telemetry host at start-up unless told not to;
-# the default path must make no outside request, so say so before it is imported.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("RAG_CACHE", Path.home() / ".cache" / "rag")) / "onnx"
+def onnx_dir(cache_dir: str | Path | None = None) -> Path:
+    """Where exported graphs are kept: ``cache_dir/onnx`` (default :func:`rag.paths.default_cache_dir`)."""
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "onnx"
 
 
 def supported(model_dir: Path) -> bool:
@@ -84,12 +83,20 @@ class OnnxEncoder:
         self.max_length = max_length
 
     @classmethod
-    def from_model_dir(cls, model_dir: str | Path, *, threads: int | None = None) -> "OnnxEncoder":
+    def from_model_dir(cls, model_dir: str | Path, *, threads: int | None = None,
+                       cache_dir: str | Path | None = None) -> "OnnxEncoder":
+        """The encoder of ``model_dir``, its graph exported once into :func:`onnx_dir` of ``cache_dir``.
+
+        onnxruntime's own telemetry is switched off with its API here. Its documentation says only
+        ``ORT_DISABLE_TELEMETRY=1`` set before it initialises stops every event; library code does not
+        touch the environment, so the ``rag`` command sets it at start-up (:mod:`rag.cli.environment`)."""
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
+        ort.disable_telemetry_events()
         model_dir = Path(model_dir)
-        target = cache_dir() / f"{model_dir.name}-{model_identity(model_dir)[7:23]}.onnx"  # by content, not name
+        identity = model_identity(model_dir, cache_dir=cache_dir)
+        target = onnx_dir(cache_dir) / f"{model_dir.name}-{identity[7:23]}.onnx"  # by content, not name
         if not target.exists():
             export(model_dir, target)
         options = ort.SessionOptions()

@@ -11,7 +11,6 @@ Example:
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -64,22 +63,28 @@ class SentenceTransformerEmbedder(Embedder):
 
     ``model``: None for the bundled all-MiniLM-L6-v2, a local folder, or a
     model name already in the local Hugging Face cache (the hub is offline
-    unless ``allow_download=True``).
+    unless ``allow_download=True``). ``backend``: "auto" (ONNX Runtime when the
+    model suits it, else PyTorch), "onnx" or "torch". ``cache_dir`` holds the
+    exported ONNX graph and the model-identity cache (default
+    :func:`rag.paths.default_cache_dir`). Nothing is read from the environment:
+    the command line turns ``$RAG_MODEL``, ``$RAG_EMBED_BACKEND`` and
+    ``$RAG_CACHE`` into these arguments.
     """
 
     BACKENDS = ("auto", "onnx", "torch")
 
     def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
-                 allow_download: bool = False, backend: str | None = None):
+                 allow_download: bool = False, backend: str = "auto", cache_dir: str | Path | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
-        backend = backend or os.environ.get("RAG_EMBED_BACKEND", "auto")
         if backend not in self.BACKENDS:
-            raise ValueError(f"backend must be one of {self.BACKENDS}; got {backend!r}.")
+            raise ValueError(f"embedding backend must be one of {', '.join(self.BACKENDS)}; got {backend!r} "
+                             "(--embed-backend).")
+        self.cache_dir = cache_dir
         self.backend = backend
         self._onnx = None
         self._dim = None
-        self.model_ref = model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL
+        self.model_ref = model or DEFAULT_MODEL
         self.name = _display_name(self.model_ref)
         self._identity = None
         self.batch_size = batch_size
@@ -106,7 +111,7 @@ class SentenceTransformerEmbedder(Embedder):
                 raise ModelError(f"embedding model {self.model_ref!r} is neither a local folder nor in the local "
                                  "Hugging Face cache; pass a model folder with --model PATH, or omit --model for "
                                  "the bundled all-MiniLM-L6-v2.")
-            self._identity = model_identity(folder)
+            self._identity = model_identity(folder, cache_dir=self.cache_dir)
         return self._identity
 
     def _load_onnx(self):
@@ -122,7 +127,7 @@ class SentenceTransformerEmbedder(Embedder):
                              "mean-pooling sentence-transformers folder); use backend='torch'.")
         if usable:
             try:
-                self._onnx = OnnxEncoder.from_model_dir(path)
+                self._onnx = OnnxEncoder.from_model_dir(path, cache_dir=self.cache_dir)
             except ImportError:
                 if self.backend == "onnx":
                     raise ModelError("onnxruntime is not installed; `pip install onnxruntime` or use "
@@ -138,12 +143,11 @@ class SentenceTransformerEmbedder(Embedder):
         if self._model is not None:
             return self._model
         path = self._path()
-        if not self.allow_download:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network by default
         try:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(path, device=self.device)
+            # Never reach for the network unless asked to: local_files_only, not HF_HUB_OFFLINE in the environment.
+            self._model = SentenceTransformer(path, device=self.device, local_files_only=not self.allow_download)
         except Exception as exc:  # sentence-transformers raises many types for a bad path
             raise ModelError(
                 f"cannot load embedding model {self.model_ref!r} offline ({type(exc).__name__}: {exc}). "

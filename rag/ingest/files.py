@@ -30,7 +30,9 @@ from pathlib import Path
 from rag.text.printable import printable
 
 HTML_SUFFIXES = (".html", ".htm")
-SUFFIXES = {".txt", ".md", ".markdown", *HTML_SUFFIXES}
+# The one list of accepted article files: the corpus folder reads these and upload accepts the same ones
+# (rag.ui.upload imports it), so whatever works in the folder can be added in the chat. Ordered, for messages.
+SUFFIXES = (".txt", ".md", ".markdown", *HTML_SUFFIXES)
 MAX_BYTES = 20_000_000
 # Longest marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),

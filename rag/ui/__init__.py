@@ -1,6 +1,7 @@
 """The web chat behind ``rag serve``.
 
-- :mod:`rag.ui.app`       — the Gradio page: layout, events, start-up (``run``);
+- :mod:`rag.ui.app`       — the Gradio page: layout and events;
+- :mod:`rag.ui.serve`     — ``rag serve``: the port checked, the assistant warmed up, the page served;
 - :mod:`rag.ui.chat`      — the Chat tab's handlers: answers, filters, starting over;
 - :mod:`rag.ui.documents` — the Documents tab's handlers: list, read, add (with progress), remove;
 - :mod:`rag.ui.render`    — pure HTML for answers, citations, sources (everything escaped);

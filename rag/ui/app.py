@@ -5,36 +5,31 @@ sources panel on the right, which is a drawer over the chat on a phone;
 filters folded below) and a Documents tab (indexed articles, reader, upload,
 removal). The handlers live in :mod:`rag.ui.chat` and :mod:`rag.ui.documents`;
 this module lays out the page and wires events. The model and index load and
-are exercised once in :func:`run` before the port opens (:mod:`rag.ui.ready`);
+are exercised once in :func:`rag.ui.serve.run` before the port opens (:mod:`rag.ui.ready`);
 every browser session shares them and keeps only its own conversation in
 ``gr.State``.
 
-Offline by construction: analytics off (env var set before gradio is
-imported), system fonts (Gradio's default theme would fetch Google Fonts),
-no share link, no run history, no monitoring, no MCP, and onnxruntime's
-telemetry off (the embedder may run on it; set before it initialises).
+Offline by construction: system fonts (Gradio's default theme would fetch
+Google Fonts), no share link, no run history, no monitoring, no MCP. Gradio's
+analytics and onnxruntime's telemetry are switched off by ``rag serve`` before
+either is imported (:func:`rag.cli.environment.offline`: environment variables,
+which library code does not touch); a program importing this module itself
+sets ``GRADIO_ANALYTICS_ENABLED=False`` first.
 """
 from __future__ import annotations
 
-import os
-import socket
-import time
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio reads it on import
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phones home from Linux unless told not to
+import gradio as gr
 
-import gradio as gr  # noqa: E402
-
-from rag.errors import RagError  # noqa: E402
-from rag.text.printable import printable  # noqa: E402
-from rag.ingest.watch import FolderWatcher  # noqa: E402
-from rag.ui import render  # noqa: E402
-from rag.ui.blocks import CheckedBlocks  # noqa: E402
-from rag.ui.chat import ChatTab  # noqa: E402
-from rag.ui.documents import DocumentsTab  # noqa: E402
-from rag.ui.ready import quiet_logs, ready_html, warm  # noqa: E402
-from rag.ui.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Uploader  # noqa: E402
+from rag.ingest.files import SUFFIXES
+from rag.ingest.watch import FolderWatcher
+from rag.ui import render
+from rag.ui.blocks import CheckedBlocks
+from rag.ui.chat import ChatTab
+from rag.ui.documents import DocumentsTab
+from rag.ui.ready import ready_html
+from rag.ui.upload import MAX_UPLOAD_BYTES, Uploader
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES = ["How many Turkish soldiers died?", "Who is NATO's secretary-general?", "Who is the Kremlin spokesman?",
@@ -87,7 +82,12 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
               max_upload_bytes: int = MAX_UPLOAD_BYTES, watcher: FolderWatcher | None = None) -> gr.Blocks:
     """The chat page for ``assistant`` serving ``corpus_dir``; added articles go to
     ``uploads_dir``, outside the corpus (:mod:`rag.ingest.userdata`). A ``watcher`` is started
-    here: articles changed on disk are re-indexed, one update at a time with uploads."""
+    here: articles changed on disk are re-indexed, one update at a time with uploads.
+
+    Why one long function (over 60 lines): Gradio components exist only inside the
+    ``with Blocks()`` block that lays them out, and the events wired below name them
+    as local variables; the handlers themselves live in :mod:`rag.ui.chat` and
+    :mod:`rag.ui.documents`, so what is left is layout and wiring, read top to bottom."""
     chat_tab = ChatTab(assistant, stream_delay=stream_delay)
     uploader = Uploader(uploads_dir, corpus_dir=corpus_dir, max_bytes=max_upload_bytes)
     docs_tab = DocumentsTab(assistant, uploader)
@@ -146,8 +146,8 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
                     pick = gr.Dropdown(docs_tab.choices(), label="Read an article", elem_id="pick")
                     reader = gr.HTML(elem_id="reader", js_on_load=None)
                 with gr.Column(scale=2, min_width=300):
-                    files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES), type="filepath",
-                                    label=f"Add articles ({', '.join(ALLOWED_SUFFIXES)}, up to "
+                    files = gr.File(file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                                    label=f"Add articles ({', '.join(SUFFIXES)}, up to "
                                           f"{uploader.max_bytes // 1000:,} KB each)", elem_id="upload")
                     add = gr.Button("Add to index", variant="primary", elem_id="add")
                     status = gr.HTML(docs_tab.notices_html(), elem_id="upload-status", js_on_load=None)
@@ -197,69 +197,3 @@ def build_app(assistant, corpus_dir: str | Path, *, uploads_dir: str | Path, str
             lambda: (gr.update(interactive=True, value="Add to index"), ready_html(assistant)), None, [add, ready],
             queue=False, api_name=False)
     return demo
-
-
-def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, max_upload_bytes: int = MAX_UPLOAD_BYTES,
-           block: bool = True):
-    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=256)
-    return demo.launch(server_name=host, server_port=port, share=False, inbrowser=False, show_error=False,
-                       theme=theme(), css=page_css(), head=page_head(), footer_links=["api", "settings"],
-                       run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False,
-                       max_file_size=4 * max_upload_bytes, prevent_thread_lock=not block, quiet=True,
-                       state_session_capacity=SESSIONS)
-
-
-def check_port(host: str, port: int) -> None:
-    """Refuse a port that is taken or a host that is not this machine's, with the fix."""
-    if not 0 < port < 65536:
-        raise ValueError(f"--port must be between 1 and 65535; got {port}.")
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        # As the server itself binds (uvicorn sets SO_REUSEADDR): connections of a crashed
-        # server waiting out TIME_WAIT must not block a restart; a live listener still does.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise RagError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port, or a --host "
-                           "of this machine (default 127.0.0.1).") from None
-
-
-def run(args) -> int:
-    """``rag serve``: load and warm up the models and the index, then serve until
-    interrupted. The console says only what a user can act on."""
-    from rag.answer.assistant import Assistant
-    from rag.cli.commands import answerer_settings, default_corpus, uploads_for
-    from rag.ui.ready import answerer_label
-
-    corpus = args.corpus or default_corpus()
-    uploads = uploads_for(args, corpus)
-    check_port(args.host, args.port)  # before the model loads: fail in a second, not after a minute
-    quiet_logs()
-    # The first look comes before the index is read, so an edit made while it loads is not missed.
-    watcher = FolderWatcher([corpus, uploads], interval=args.watch) if args.watch > 0 else None
-    assistant = Assistant.open(corpus, index_dir=args.index_dir, model=args.model, uploads_dir=uploads,
-                               **answerer_settings(args))
-    for warning in assistant.retriever.index.stats.warnings:
-        print(f"warning: {printable(warning)}", flush=True)
-    n = len(assistant.retriever.index.docs)
-    print(f"{n} articles from {corpus}; added articles are kept in {uploads}", flush=True)
-    print(f"answers by {answerer_label(assistant.answerer.name)}; loading and warming up…", flush=True)
-    seconds = warm(assistant)
-    if assistant.note:
-        print(f"warning: {assistant.note}", flush=True)
-    demo = build_app(assistant, corpus, uploads_dir=uploads, watcher=watcher)
-    try:
-        launch(demo, host=args.host, port=args.port, block=False)
-    except OSError as exc:  # taken between the check and the launch
-        raise RagError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or 'taken'}); pass another "
-                       "--port.") from None
-    print(f"Ready in {seconds:.1f} s: open http://{args.host}:{args.port} in a browser (Ctrl+C stops it).",
-          flush=True)
-    try:
-        while demo.is_running:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        print("Stopped.", flush=True)
-    finally:
-        demo.close()
-    return 0

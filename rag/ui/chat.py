@@ -20,7 +20,6 @@ import time
 
 import gradio as gr
 
-from rag.answer.scope import scope_of
 from rag.errors import QueryError, RagError
 from rag.ingest.html_text import to_plain
 from rag.retrieval.query import clean_query, iso_date
@@ -51,9 +50,7 @@ class ChatTab:
         self.stream_delay = stream_delay
 
     def scope(self, doc_ids, date_from: str | None, date_to: str | None) -> str | None:
-        retriever = self.assistant.retriever
-        known = [d for d in (doc_ids or []) if d in retriever.index.doc_by_id] or None  # one removed meanwhile
-        return scope_of(retriever, known, date_from, date_to)
+        return self.assistant.scope(doc_ids, date_from, date_to)  # an article removed meanwhile is dropped
 
     def filters(self, doc_ids, date_from, date_to):
         """The filter bar and its Clear button, as the fields stand now (a date still being
@@ -112,7 +109,7 @@ class ChatTab:
 
     @property
     def docs(self):
-        return self.assistant.retriever.index.docs
+        return self.assistant.documents()
 
     def new_conversation(self, doc_ids, date_from, date_to):
         """Start over; if filters are on, offer to clear them too. Yields (chat, box, turns,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.ingest.files import is_html as is_html_file
+from rag.ingest.files import SUFFIXES, is_html as is_html_file
 from rag.ingest.html_text import to_plain
 from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document, read_text
@@ -65,7 +65,7 @@ class DocumentsTab:
 
     @property
     def docs(self):
-        return list(self.assistant.retriever.index.docs)
+        return self.assistant.documents()
 
     def refresh_from_disk(self) -> str:
         """Re-index after articles changed on disk outside the chat; returns built/updated/loaded."""
@@ -92,7 +92,7 @@ class DocumentsTab:
                 gr.update(choices=choices, value=kept))
 
     def read(self, doc_id):
-        doc = self.assistant.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+        doc = self.assistant.document(doc_id)
         if doc is None:
             return ""
         path = resolve_path(doc.path)
@@ -110,7 +110,7 @@ class DocumentsTab:
         Returns (files, status, table, picker, doc filter)."""
         same = gr.update()
         if not files:
-            return same, _status([], ["Choose one or more .txt, .md or .html files first."]), same, same, same
+            return same, _status([], [f"Choose one or more {', '.join(SUFFIXES)} files first."]), same, same, same
 
         def show(step: Step) -> None:
             low, high = _SPANS[step.stage]
@@ -136,7 +136,7 @@ class DocumentsTab:
         """A click in the table: open the row's article, or ask before removing it.
         Returns (picker, confirm row, confirm text, doc id pending removal)."""
         data = evt._data or {}
-        doc = self.assistant.retriever.index.doc_by_id.get(data.get("doc"))
+        doc = self.assistant.document(data.get("doc"))
         if doc is None:
             return gr.update(), gr.update(visible=False), "", None
         if data.get("action") == "remove" and doc.id in self.removable():
@@ -146,7 +146,7 @@ class DocumentsTab:
     def remove(self, doc_id, doc_filter):
         """Delete the confirmed upload and refresh. Returns (status, table, picker, doc filter,
         confirm row, pending id, reader)."""
-        doc = self.assistant.retriever.index.doc_by_id.get(doc_id) if doc_id else None
+        doc = self.assistant.document(doc_id)
         hide = gr.update(visible=False)
         if doc is None:
             return _status([], ["That article is no longer indexed."]), *self.views(None, doc_filter), hide, None, ""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 
-from rag.text.language import parse_many
 from rag.ui.render import esc
 
 WARM_QUESTIONS = 2
@@ -35,10 +34,8 @@ def quiet_logs() -> None:
 def warm(assistant) -> float:
     """Load and exercise every part an answer uses; returns the seconds it took."""
     t0 = time.perf_counter()
-    assistant.warm_up()
-    index = assistant.retriever.index
-    parse_many([s.text for s in index.sentences[:WARM_SENTENCES]])
-    for doc in index.docs[:WARM_QUESTIONS]:
+    assistant.warm_up(sentences=WARM_SENTENCES)
+    for doc in assistant.documents()[:WARM_QUESTIONS]:
         assistant.ask(f"What does the article “{doc.title}” report?")
     return time.perf_counter() - t0
 
@@ -53,7 +50,7 @@ def answerer_label(name: str) -> str:
 
 def ready_html(assistant) -> str:
     """The page's status line: ready, how many articles, who answers (and why not the model)."""
-    n = len(assistant.retriever.index.docs)
+    n = len(assistant.documents())
     note = f' <span class="fallback-note">{esc(assistant.note)}</span>' if assistant.note else ""
     return (f'<div class="ready" data-ready="true" role="status"><span class="dot"></span> Ready · {n} article'
             f'{"s" if n != 1 else ""} · answers by {esc(answerer_label(assistant.answerer.name))}{note}</div>')

@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from rag.errors import CorpusError
-from rag.ingest.files import Unreadable, decode, list_articles
+from rag.ingest.files import SUFFIXES, Unreadable, decode, list_articles
 from rag.index.chunk_index import Step
 from rag.ingest.corpus import parse_document
 from rag.ui.journal import UploadJournal
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html")
 MAX_UPLOAD_BYTES = 2_000_000
 _MAX_STEM = 80
 
@@ -44,7 +43,7 @@ class UploadError(CorpusError):
     """One uploaded file was refused; the message names it and says why."""
 
 
-def safe_name(name: str, *, suffixes: tuple[str, ...] = ALLOWED_SUFFIXES) -> str:
+def safe_name(name: str, *, suffixes: tuple[str, ...] = SUFFIXES) -> str:
     """A plain file name for ``name``: last path part only, ASCII letters,
     digits, '.', '-', '_'; no leading dot (hidden files are not indexed)."""
     base = re.split(r"[\\/]", str(name))[-1]
@@ -72,7 +71,7 @@ class Uploader:
     upload may not repeat one of its articles or take one of its names."""
 
     def __init__(self, folder: str | Path, *, corpus_dir: str | Path | None = None,
-                 max_bytes: int = MAX_UPLOAD_BYTES, suffixes: tuple[str, ...] = ALLOWED_SUFFIXES):
+                 max_bytes: int = MAX_UPLOAD_BYTES, suffixes: tuple[str, ...] = SUFFIXES):
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be positive; got {max_bytes}.")
         self.folder = Path(folder).expanduser().resolve()
