@@ -82,3 +82,16 @@ def test_text_outside_any_tag_and_an_unclosed_block():
 def test_to_plain_decodes_entities_and_drops_tags():
     assert to_plain("a &lt;b&gt; <i>c</i>&nbsp;d") == "a <b> c\xa0d"
     assert to_plain("no markup at all") == "no markup at all"
+
+
+def test_an_entity_without_its_semicolon_ends_the_span_at_the_entity():
+    # HTML allows "&amp" and "&#65" without ";": the span must not run into "</p>".
+    raw = "<p>x</p>\n<p>y &amp</p><p>a &#65</p><p>b &#x41;</p>"
+    assert blocks(raw) == [(3, 4, "x"), (12, 18, "y &amp"), (25, 31, "a &#65"), (38, 46, "b &#x41;")]
+    assert [to_plain(b[2]) for b in blocks(raw)] == ["x", "y &", "a A", "b A"]
+
+
+def test_to_plain_drops_what_the_page_hides_inside_a_paragraph():
+    raw = "<p>Read <button>Share</button> this <!-- a > b --><script>if (a<b) go()</SCRIPT > story.</p>"
+    (_, _, text), = blocks(raw)  # one block: offsets cannot skip the button
+    assert " ".join(to_plain(text).split()) == "Read this story."
