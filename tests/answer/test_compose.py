@@ -46,6 +46,12 @@ def test_a_span_off_the_tokens_quotes_the_whole_sentence():
     assert clause(doc, 100, 120) == "Talks ended"
 
 
+def test_the_clause_always_holds_the_answer():
+    s = "Turkey retaliated after Russian jets killed 33 soldiers and wounded 12 others near Saraqib."
+    answer = "33 soldiers and wounded 12"  # runs past the clause that holds its first word
+    assert answer in clause_of(s, answer)
+
+
 def evidence(doc_id: str, start: int, text: str, *, source: str | None = "Daily Sabah",
              title: str = "Talks in Ankara") -> Evidence:
     passage = Passage(doc_id=doc_id, title=title, source=source, date="2020-02-28", source_path=f"{doc_id}.txt",
