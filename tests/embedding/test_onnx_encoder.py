@@ -5,6 +5,7 @@ The export takes ~13 s on 2 cores, so the tests that need the real graph are mar
 the bundled all-MiniLM-L6-v2 once into a private cache folder (never the user's ~/.cache)."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +24,6 @@ def test_the_cache_folder_follows_rag_cache(monkeypatch, tmp_path):
 
 
 def test_the_bundled_model_is_supported():
-    from pathlib import Path
-
     assert supported(Path(MODEL))
 
 
@@ -54,3 +53,19 @@ def test_supported_is_false_for_missing_or_broken_files(tmp_path):
     broken = model_like(tmp_path, MEAN)
     (broken / "modules.json").write_text("{not json")
     assert not supported(broken)
+
+
+def test_a_missing_model_folder_is_a_clear_error_and_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ModelError, match=r"the model folder '.*nowhere' does not exist; pass the folder of a "
+                                         r"sentence-transformers model, or omit --model"):
+        OnnxEncoder.from_model_dir(tmp_path / "nowhere")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_folder_onnx_cannot_run_says_use_torch(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    cls = model_like(tmp_path, {"pooling_mode_cls_token": True})
+    with pytest.raises(ModelError, match=r"is not a mean-pooling sentence-transformers folder .* use backend='torch'"):
+        OnnxEncoder.from_model_dir(cls)
+    assert not (tmp_path / "cache").exists()
