@@ -69,3 +69,77 @@ def test_a_folder_onnx_cannot_run_says_use_torch(monkeypatch, tmp_path):
     with pytest.raises(ModelError, match=r"is not a mean-pooling sentence-transformers folder .* use backend='torch'"):
         OnnxEncoder.from_model_dir(cls)
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The bundled model exported into a private cache: (encoder, cache folder)."""
+    cache = tmp_path_factory.mktemp("rag-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAG_CACHE", str(cache))
+        return OnnxEncoder.from_model_dir(MODEL, threads=2), cache
+
+
+@pytest.fixture(scope="module")
+def reference():
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(MODEL, device="cpu")
+
+
+TEXTS = ["33 Turkish soldiers were killed in an air strike in Idlib.", "Talks", "",
+         "Ça va? Très bien, merci — 中文句子。", "Erdogan and Putin agreed to meet in Moscow. " * 80]  # > 256 tokens
+
+
+@pytest.mark.slow
+def test_onnx_vectors_equal_sentence_transformers(exported, reference):
+    encoder, _ = exported
+    ours = encoder.encode(TEXTS, batch_size=2)  # batches of unequal lengths: padding must not leak in
+    theirs = reference.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.shape == (5, 384) and ours.dtype == np.float32 and ours.flags.c_contiguous
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.abs(ours - theirs).max() < 1e-4
+    assert encoder.max_length == 256  # from sentence_bert_config.json: the long text is truncated alike
+
+
+@pytest.mark.slow
+def test_batching_and_order_do_not_change_a_vector(exported):
+    encoder, _ = exported
+    one_by_one = np.vstack([encoder.encode([t]) for t in TEXTS])
+    np.testing.assert_allclose(encoder.encode(TEXTS, batch_size=32), one_by_one, atol=1e-5)
+    np.testing.assert_allclose(encoder.encode(TEXTS[::-1])[::-1], one_by_one, atol=1e-5)
+    assert encoder.encode([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_the_export_is_cached_by_model_content_and_reused(exported, monkeypatch, tmp_path):
+    from rag.embedding.model_id import model_identity
+
+    _, cache = exported
+    (graph,) = (cache / "onnx").iterdir()
+    assert graph.name == f"model-{model_identity(MODEL)[7:23]}.onnx"
+    before = graph.stat().st_mtime_ns
+
+    def no_export(*args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setenv("RAG_CACHE", str(cache))
+    monkeypatch.setattr(onnx_encoder, "export", no_export)
+    again = OnnxEncoder.from_model_dir(MODEL, threads=1)
+    assert again.encode(["Talks"]).shape == (1, 384)
+    assert graph.stat().st_mtime_ns == before
+    assert [p.name for p in (cache / "onnx").iterdir()] == [graph.name]  # no temporary file left behind
+    # A folder of the same name holding another model gets its own graph: the file is named by content.
+    other = tmp_path / "model"
+    other.mkdir()
+    for path in Path(MODEL).rglob("*"):
+        if path.is_file() and path != Path(MODEL) / "config.json":
+            (other / path.relative_to(MODEL)).parent.mkdir(parents=True, exist_ok=True)
+            (other / path.relative_to(MODEL)).symlink_to(path)
+    config = json.loads((Path(MODEL) / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "layer_norm_eps": 1e-6}))
+    exports = []
+    monkeypatch.setattr(onnx_encoder, "export", lambda src, target: exports.append(target) or shutil.copy(graph, target))
+    OnnxEncoder.from_model_dir(other, threads=1)
+    assert [t.name for t in exports] == [f"model-{model_identity(other)[7:23]}.onnx"]
+    assert exports[0].name != graph.name and graph.stat().st_mtime_ns == before
