@@ -53,3 +53,21 @@ def test_load_sidecar_reads_the_folder(tmp_path):
     (tmp_path / SIDECAR).write_bytes(b'\xef\xbb\xbf{"a.txt": {"date": "2020-02-28"}}')  # a BOM is fine
     assert load_sidecar(tmp_path) == ({"a.txt": {"date": "2020-02-28"}}, [])
 
+
+
+def test_an_unreadable_sidecar_is_a_note_naming_it(tmp_path):
+    (tmp_path / SIDECAR).mkdir()  # a folder where the file should be
+    meta, (note,) = load_sidecar(tmp_path)
+    assert meta == {} and note.startswith(f"{tmp_path / SIDECAR}: ignored, ")
+    assert "is not a regular file (a folder, a pipe or a device)" in note
+
+
+def test_a_sidecar_folder_does_not_stop_the_articles(tmp_path):
+    from rag.ingest.corpus import read_folder
+
+    (tmp_path / "a.txt").write_text("Turkey sent troops.\n")
+    (tmp_path / SIDECAR).mkdir()
+    corpus = read_folder(tmp_path)
+    assert [d.id for d in corpus.documents] == ["a"]
+    assert corpus.warnings == [f"{tmp_path / SIDECAR}: ignored, is not a regular file (a folder, a pipe or a device); "
+                               "only article files are read."]
