@@ -25,6 +25,11 @@ def test_a_good_model_rewrite_is_used_and_the_prompt_shows_the_last_turns():
                                                     f"User (last question): {QUESTION}"}]
 
 
+def test_only_the_first_line_of_the_reply_counts_without_its_quotes():
+    chat = ScriptedChat(f"“{MODEL_REWRITE}”\nI replaced the pronoun.")
+    assert LLMRewriter(chat).rewrite(QUESTION, HISTORY) == MODEL_REWRITE
+
+
 def test_a_bad_reply_falls_back_to_the_rules():
     rules = resolve(QUESTION, HISTORY)
     assert rules == "What did Dmitry Peskov say about Turkey?"
