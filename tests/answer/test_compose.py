@@ -84,7 +84,8 @@ def test_a_claim_drops_reference_markers_extra_spaces_and_its_full_stop():
 
 
 def test_the_same_sentence_in_two_documents_is_two_citations():
-    text, citations = compose([Claim("talks ended", (evidence("a", 0, "Talks ended."), evidence("b", 0, "Talks ended.")))])
+    same = (evidence("a", 0, "Talks ended."), evidence("b", 0, "Talks ended."))
+    text, citations = compose([Claim("talks ended", same)])
     assert text == "Talks ended [1][2]."
     assert [c.doc_id for c in citations] == ["a", "b"]
 

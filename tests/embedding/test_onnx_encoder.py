@@ -88,7 +88,8 @@ def reference():
 
 
 TEXTS = ["33 Turkish soldiers were killed in an air strike in Idlib.", "Talks", "",
-         "Ça va? Très bien, merci — 中文句子。", "Erdogan and Putin agreed to meet in Moscow. " * 80]  # > 256 tokens
+         "Ça va? Très bien, merci — 中文句子。",
+         "Erdogan and Putin agreed to meet in Moscow. " * 80]  # over 256 tokens: truncated
 
 
 @pytest.mark.slow
@@ -139,7 +140,12 @@ def test_the_export_is_cached_by_model_content_and_reused(exported, monkeypatch,
     config = json.loads((Path(MODEL) / "config.json").read_text())
     (other / "config.json").write_text(json.dumps({**config, "layer_norm_eps": 1e-6}))
     exports = []
-    monkeypatch.setattr(onnx_encoder, "export", lambda src, target: exports.append(target) or shutil.copy(graph, target))
+
+    def fake_export(src, target):
+        exports.append(target)
+        shutil.copy(graph, target)
+
+    monkeypatch.setattr(onnx_encoder, "export", fake_export)
     OnnxEncoder.from_model_dir(other, threads=1)
     assert [t.name for t in exports] == [f"model-{model_identity(other)[7:23]}.onnx"]
     assert exports[0].name != graph.name and graph.stat().st_mtime_ns == before
