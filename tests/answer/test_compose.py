@@ -1,9 +1,9 @@
 """rag.answer.compose: the clause a claim quotes, numbered citations, the refusal text."""
 import pytest
+from conftest import make_evidence as evidence
 
 from rag.answer.compose import Claim, clause, compose, refusal, source_name
-from rag.answer.evidence import Evidence
-from rag.records import Citation, Passage
+from rag.records import Citation
 from rag.text.language import parse
 
 
@@ -50,14 +50,6 @@ def test_the_clause_always_holds_the_answer():
     s = "Turkey retaliated after Russian jets killed 33 soldiers and wounded 12 others near Saraqib."
     answer = "33 soldiers and wounded 12"  # runs past the clause that holds its first word
     assert answer in clause_of(s, answer)
-
-
-def evidence(doc_id: str, start: int, text: str, *, source: str | None = "Daily Sabah",
-             title: str = "Talks in Ankara") -> Evidence:
-    passage = Passage(doc_id=doc_id, title=title, source=source, date="2020-02-28", source_path=f"{doc_id}.txt",
-                      chunk_id=f"{doc_id}-c", text=text, start=start, end=start + len(text), score=1.0)
-    return Evidence(row=0, doc_id=doc_id, text=text, start=start, end=start + len(text), passage=passage,
-                    dense=0.5, coverage=0.5, names_ok=True, predicate_ok=True, attribute_ok=None, score=0.5)
 
 
 def test_citations_are_numbered_in_order_of_first_use_one_per_sentence():
