@@ -99,7 +99,7 @@ def test_onnx_vectors_equal_sentence_transformers(exported, reference):
     theirs = reference.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
     assert ours.shape == (5, 384) and ours.dtype == np.float32 and ours.flags.c_contiguous
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert np.abs(ours - theirs).max() < 1e-4
+    assert np.abs(ours - theirs).max() < 1e-5  # measured 2.6e-7: float32 rounding
     assert encoder.max_length == 256  # from sentence_bert_config.json: the long text is truncated alike
 
 
