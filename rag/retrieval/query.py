@@ -36,7 +36,7 @@ def clean_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
     text = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} and c not in "\u200d" else c
                    for c in query)
     text = re.sub(r"\s+", " ", text).strip()
-    if not text:
+    if not text.replace("\u200d", "").strip():  # a joiner alone is no question: nothing visible to search
         raise QueryError("the question is empty; type a question, e.g. 'How many Turkish soldiers died?'.")
     if len(text) > max_chars:
         raise QueryError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}. "

@@ -26,7 +26,7 @@ def test_a_huge_paste_is_refused_before_cleaning():
         clean_query(" " * 100_000, max_chars=50)  # all whitespace, yet refused on size, not as empty
 
 
-@pytest.mark.parametrize("empty", ["", "   ", "\x00\x01\n\t", "\u200b\u2029"])
+@pytest.mark.parametrize("empty", ["", "   ", "\x00\x01\n\t", "\u200b\u2029", "\u200d", " \u200d \u200d "])
 def test_an_empty_question_says_what_to_type(empty):
     with pytest.raises(QueryError, match=r"the question is empty; type a question, e\.g\. "):
         clean_query(empty)
