@@ -69,6 +69,9 @@ def check_filters(k, doc_ids=None, date_from=None, date_to=None) -> Filters:
             doc_ids = tuple(doc_ids)
         except TypeError:
             raise QueryError(f"doc_ids is a list of document ids; got {type(doc_ids).__name__}.") from None
+        if not doc_ids:
+            raise QueryError("doc_ids is an empty list, so nothing can match; leave it out (None) to search every "
+                             "article, or name the documents (`rag docs` lists the ids).")
         odd = [d for d in doc_ids if not isinstance(d, str)]
         if odd:
             raise QueryError(f"doc_ids holds {odd[0]!r}, which is not a document id; `rag docs` lists the ids.")

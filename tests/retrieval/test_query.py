@@ -80,6 +80,12 @@ def test_a_single_doc_id_string_is_refused_with_the_fix():
         check_filters(5, b"putin")
 
 
+def test_an_empty_doc_id_list_would_match_nothing_so_it_is_refused():
+    for empty in ([], (), iter([])):
+        with pytest.raises(QueryError, match=r"doc_ids is an empty list, so nothing can match; leave it out \(None\)"):
+            check_filters(5, empty)
+
+
 def test_doc_ids_that_are_not_ids():
     with pytest.raises(QueryError, match="doc_ids is a list of document ids; got int"):
         check_filters(5, 7)
