@@ -101,3 +101,17 @@ def seeds_index(tmp_path_factory):
     embedder = FakeEmbedder()
     index, _ = open_index(SEEDS, embedder=embedder, index_dir=tmp_path_factory.mktemp("fake-index"))
     return index, embedder
+
+
+def make_evidence(doc_id: str, start: int, text: str, *, source: str | None = "Daily Sabah",
+                  title: str = "Talks in Ankara", coverage: float = 0.9, names_ok: bool = True,
+                  predicate_ok: bool | None = True, score: float = 0.8):
+    """An evidence sentence as the scorer would rank it, for unit tests of what reads evidence."""
+    from rag.answer.evidence import Evidence
+    from rag.records import Passage
+
+    passage = Passage(doc_id=doc_id, title=title, source=source, date="2020-02-28", source_path=f"{doc_id}.txt",
+                      chunk_id=f"{doc_id}-c", text=text, start=start, end=start + len(text), score=1.0)
+    return Evidence(row=0, doc_id=doc_id, text=text, start=start, end=start + len(text), passage=passage,
+                    dense=0.8, coverage=coverage, names_ok=names_ok, predicate_ok=predicate_ok, attribute_ok=None,
+                    score=score)

@@ -65,7 +65,7 @@ def clause(doc, start: int, end: int) -> str:
     if len(tokens) < 5 or not any(t.dep_ in _SUBJECTS for t in tokens):
         return whole
     text = doc.text[tokens[0].idx: tokens[-1].idx + len(tokens[-1])]
-    if not tokens[0].idx <= start and end <= tokens[-1].idx + len(tokens[-1]):
+    if not (tokens[0].idx <= start and end <= tokens[-1].idx + len(tokens[-1])):  # the answer must be in it
         return whole
     return whole if text.count('"') % 2 or text.count("“") != text.count("”") else text
 

@@ -44,8 +44,9 @@ class LLMRewriter:
         lines = [f"User: {q}\nAssistant: {a}" for q, a in past[-self.last_turns:]]
         messages = [{"role": "system", "content": SYSTEM},
                     {"role": "user", "content": "\n".join(lines) + f"\nUser (last question): {question}"}]
-        reply = self.chat.complete(messages, max_tokens=48, timeout=self.timeout).strip().strip('"“”').strip()
-        reply = reply.splitlines()[0].strip() if reply else ""
+        reply = self.chat.complete(messages, max_tokens=48, timeout=self.timeout).strip()
+        # The first line, then its quotes: a quoted line followed by a remark keeps no stray quote.
+        reply = reply.splitlines()[0].strip().strip('"“”').strip() if reply else ""
         limit = len(question) + len(past[-1][0]) + len(past[-1][1]) + 20
         if not reply or len(reply) > limit or not keeps_words(question, reply):
             return fallback

@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.embedding.model_id import model_identity
 from rag.paths import default_cache_dir
+from rag.errors import ModelError
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -90,11 +91,17 @@ class OnnxEncoder:
         onnxruntime's own telemetry is switched off with its API here. Its documentation says only
         ``ORT_DISABLE_TELEMETRY=1`` set before it initialises stops every event; library code does not
         touch the environment, so the ``rag`` command sets it at start-up (:mod:`rag.cli.environment`)."""
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():  # else the tokenizer takes the path for a hub name and says so, obscurely
+            raise ModelError(f"the model folder {str(model_dir)!r} does not exist; pass the folder of a "
+                             "sentence-transformers model, or omit --model for the bundled all-MiniLM-L6-v2.")
+        if not supported(model_dir):
+            raise ModelError(f"{str(model_dir)!r} is not a mean-pooling sentence-transformers folder (modules.json, "
+                             "1_Pooling/config.json), so it cannot run on ONNX Runtime; use backend='torch'.")
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
         ort.disable_telemetry_events()
-        model_dir = Path(model_dir)
         identity = model_identity(model_dir, cache_dir=cache_dir)
         target = onnx_dir(cache_dir) / f"{model_dir.name}-{identity[7:23]}.onnx"  # by content, not name
         if not target.exists():
@@ -113,7 +120,7 @@ class OnnxEncoder:
     def encode(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), 0), np.float32)
+        out = np.zeros((len(texts), self.session.get_outputs()[0].shape[-1]), np.float32)  # (0, dim) for no texts
         batches = range(0, len(texts), batch_size)
         if progress:
             from tqdm import tqdm
@@ -131,8 +138,6 @@ class OnnxEncoder:
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
             parts.append((idx, pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)))
-        if parts:
-            out = np.zeros((len(texts), parts[0][1].shape[1]), np.float32)
-            for idx, vecs in parts:
-                out[idx] = vecs
+        for idx, vecs in parts:
+            out[idx] = vecs
         return np.ascontiguousarray(out, dtype=np.float32)

@@ -77,9 +77,10 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
         if Path(path).is_symlink():
             raise Unreadable(_link(Path(path))) from None
         raise Unreadable(f"cannot be read ({exc.strerror}); check its permissions.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # checked before fdopen, which refuses a folder with its own error
+        os.close(fd)
+        raise Unreadable("is not a regular file (a folder, a pipe or a device); only article files are read.")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Unreadable("is not a regular file (a pipe or a device); only article files are read.")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise Unreadable(f"over the {limit:,}-byte limit; split the file.")

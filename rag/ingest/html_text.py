@@ -24,6 +24,9 @@ _SKIP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscrip
 _BLOCK = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "figcaption",
           "div", "section", "article", "main", "pre", "dd", "dt", "caption", "br", "tr", "ul", "ol", "table", "body"}
 _TAG_RE = re.compile(r"<[^>]*>")
+# What a block span may hold but nobody sees: comments (which may contain ">") and skipped
+# elements inside a paragraph ("Read <button>Share</button> on"), dropped whole before the tags.
+_HIDDEN_RE = re.compile(r"<!--.*?-->|<(" + "|".join(sorted(_SKIP)) + r")\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
 def to_plain(text: str) -> str:
@@ -32,7 +35,7 @@ def to_plain(text: str) -> str:
     >>> to_plain("33 <b>Turkish</b> troops &amp; more")
     '33 Turkish troops & more'
     """
-    return html.unescape(_TAG_RE.sub("", text))
+    return html.unescape(_TAG_RE.sub("", _HIDDEN_RE.sub("", text)))
 
 
 @dataclass
@@ -101,11 +104,16 @@ class _Extractor(HTMLParser):
     def handle_data(self, data):
         self._text(len(data), data)
 
+    def _ref_len(self, lead: int, name: str) -> int:
+        """Raw length of "&amp;" or "&#65;": the closing ";" is optional in HTML ("&amp b")."""
+        end = self._pos() + lead + len(name)
+        return lead + len(name) + (self.raw[end : end + 1] == ";")
+
     def handle_entityref(self, name):
-        self._text(len(name) + 2, html.unescape(f"&{name};"))
+        self._text(self._ref_len(1, name), html.unescape(f"&{name};"))
 
     def handle_charref(self, name):
-        self._text(len(name) + 3, html.unescape(f"&#{name};"))
+        self._text(self._ref_len(2, name), html.unescape(f"&#{name};"))
 
 
 def html_blocks(raw: str) -> HtmlPage:

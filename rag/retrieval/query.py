@@ -36,7 +36,7 @@ def clean_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
     text = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} and c not in "\u200d" else c
                    for c in query)
     text = re.sub(r"\s+", " ", text).strip()
-    if not text:
+    if not text.replace("\u200d", "").strip():  # a joiner alone is no question: nothing visible to search
         raise QueryError("the question is empty; type a question, e.g. 'How many Turkish soldiers died?'.")
     if len(text) > max_chars:
         raise QueryError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}. "
@@ -69,6 +69,9 @@ def check_filters(k, doc_ids=None, date_from=None, date_to=None) -> Filters:
             doc_ids = tuple(doc_ids)
         except TypeError:
             raise QueryError(f"doc_ids is a list of document ids; got {type(doc_ids).__name__}.") from None
+        if not doc_ids:
+            raise QueryError("doc_ids is an empty list, so nothing can match; leave it out (None) to search every "
+                             "article, or name the documents (`rag docs` lists the ids).")
         odd = [d for d in doc_ids if not isinstance(d, str)]
         if odd:
             raise QueryError(f"doc_ids holds {odd[0]!r}, which is not a document id; `rag docs` lists the ids.")

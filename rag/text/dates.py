@@ -28,7 +28,7 @@ def parse_date(text: str) -> str | None:
         text = iso.group(0)
     cleaned = re.sub(r"^\s*\w+day,?\s+", "", text.strip())  # weekday
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned).replace(",", " ").replace(".", " ")
-    cleaned = " ".join(cleaned.split())
+    cleaned = " ".join(re.sub(r"\bsept\b", "Sep", cleaned, flags=re.IGNORECASE).split())  # strptime knows only "Sep"
     for fmt in _FORMATS:
         try:
             return datetime.strptime(cleaned, fmt).date().isoformat()
