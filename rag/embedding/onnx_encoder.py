@@ -23,6 +23,7 @@ import numpy as np
 from rag.embedding.model_id import model_identity
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PRECISIONS = ("fp32", "int8")
 # onnxruntime looks up a Microsoft telemetry host at start-up unless told not to;
 # the default path must make no outside request, so say so before it is imported.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -43,6 +44,24 @@ def supported(model_dir: Path) -> bool:
     mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
         pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens"))
     return kinds[:2] == ["Transformer", "Pooling"] and bool(mean_only)
+
+
+def default_threads() -> int:
+    """ONNX Runtime threads per session: the cores, at most 4 (``benchmarks/bench_threads.py`` measures
+    what more threads cost under concurrent requests)."""
+    return min(4, os.cpu_count() or 1)
+
+
+def quantized(fp32: Path) -> Path:
+    """The int8 copy of the graph at ``fp32`` (dynamic quantisation of its weights), made once, atomically."""
+    target = fp32.with_name(fp32.stem + "-int8.onnx")
+    if not target.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = target.with_suffix(f".tmp{os.getpid()}.onnx")
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        os.replace(tmp, target)
+    return target
 
 
 def export(model_dir: Path, target: Path) -> None:
@@ -76,24 +95,33 @@ def export(model_dir: Path, target: Path) -> None:
 
 
 class OnnxEncoder:
-    """Tokenize, run the ONNX graph, mean-pool over real tokens, L2-normalise."""
+    """Tokenize (Hugging Face ``tokenizers``, no PyTorch), run the ONNX graph, mean-pool over real
+    tokens, L2-normalise. ``precision`` "int8" runs a dynamically quantised copy of the graph."""
 
     def __init__(self, session, tokenizer, max_length: int):
         self.session = session
         self.tokenizer = tokenizer
         self.max_length = max_length
+        tokenizer.enable_truncation(max_length)
+        tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
 
     @classmethod
-    def from_model_dir(cls, model_dir: str | Path, *, threads: int | None = None) -> "OnnxEncoder":
+    def from_model_dir(cls, model_dir: str | Path, *, threads: int | None = None,
+                       precision: str = "fp32") -> "OnnxEncoder":
         import onnxruntime as ort
-        from transformers import AutoTokenizer
+        from tokenizers import Tokenizer
 
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
         model_dir = Path(model_dir)
         target = cache_dir() / f"{model_dir.name}-{model_identity(model_dir)[7:23]}.onnx"  # by content, not name
         if not target.exists():
             export(model_dir, target)
+        if precision == "int8":
+            target = quantized(target)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         try:
@@ -101,31 +129,55 @@ class OnnxEncoder:
             max_length = int(cfg.get("max_seq_length", 256))
         except (OSError, ValueError):
             max_length = 256
-        return cls(session, AutoTokenizer.from_pretrained(str(model_dir)), max_length)
+        return cls(session, Tokenizer.from_file(str(model_dir / "tokenizer.json")), max_length)
 
-    def encode(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def _batches(self, texts: list[str], batch_size: int, progress: bool):
+        """``(indices, encodings, hidden states, attention mask)`` per batch of similar lengths."""
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), 0), np.float32)
         batches = range(0, len(texts), batch_size)
         if progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="embedding", unit="batch")
-        parts = []
         for b in batches:
             idx = order[b : b + batch_size]
-            enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                 max_length=self.max_length, return_tensors="np")
-            feed = {k: enc[k].astype(np.int64) for k in INPUTS if k in enc}
-            if "token_type_ids" not in feed:
-                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
-            hidden = self.session.run(None, feed)[0]
-            mask = feed["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
-            parts.append((idx, pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)))
-        if parts:
-            out = np.zeros((len(texts), parts[0][1].shape[1]), np.float32)
-            for idx, vecs in parts:
-                out[idx] = vecs
-        return np.ascontiguousarray(out, dtype=np.float32)
+            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], np.int64)
+            mask = np.array([e.attention_mask for e in encodings], np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            yield idx, encodings, self.session.run(None, feed)[0], mask
+
+    def encode(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self.encode_spans(texts, [[] for _ in texts], batch_size=batch_size, progress=progress)[0]
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 32,
+                     progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Vectors of ``texts`` and, from the same forward pass, of each character span
+        ``(start, end)`` of ``spans[i]`` inside ``texts[i]``: the mean of the token states whose
+        characters lie in the span, normalised. A span with no token left (cut off by the
+        model's length limit) gets None."""
+        out = np.zeros((len(texts), self.dim), np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[None] * len(s) for s in spans]
+        for idx, encodings, hidden, mask in self._batches(texts, batch_size, progress):
+            weights = mask[..., None].astype(np.float32)
+            out[idx] = _unit((hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9))
+            for row, (i, enc) in enumerate(zip(idx, encodings)):
+                if not spans[i]:
+                    continue
+                real = np.array([m and not s for m, s in zip(enc.attention_mask, enc.special_tokens_mask)], bool)
+                starts = np.array([o[0] for o in enc.offsets])
+                ends = np.array([o[1] for o in enc.offsets])
+                for j, (start, end) in enumerate(spans[i]):
+                    inside = real & (starts >= start) & (ends <= end) & (ends > starts)
+                    if inside.any():
+                        span_vectors[i][j] = _unit(hidden[row, inside].mean(0, keepdims=True))[0]
+        return out, span_vectors
+
+    @property
+    def dim(self) -> int:
+        return int(self.session.get_outputs()[0].shape[-1])  # the export names only batch and tokens dynamic
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)).astype(np.float32)

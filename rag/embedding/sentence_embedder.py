@@ -70,13 +70,19 @@ class SentenceTransformerEmbedder(Embedder):
     BACKENDS = ("auto", "onnx", "torch")
 
     def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
-                 allow_download: bool = False, backend: str | None = None):
+                 allow_download: bool = False, backend: str | None = None, precision: str = "fp32",
+                 threads: int | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         backend = backend or os.environ.get("RAG_EMBED_BACKEND", "auto")
         if backend not in self.BACKENDS:
             raise ValueError(f"backend must be one of {self.BACKENDS}; got {backend!r}.")
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"precision must be 'fp32' or 'int8'; got {precision!r}.")
+        if precision == "int8" and backend == "torch":
+            raise ValueError("precision='int8' runs on ONNX Runtime; use backend='onnx' or 'auto'.")
         self.backend = backend
+        self.precision, self.threads = precision, threads
         self._onnx = None
         self._dim = None
         self.model_ref = model or os.environ.get("RAG_MODEL") or DEFAULT_MODEL
@@ -92,6 +98,11 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def identity(self) -> str:
+        """The model's content hash; an int8 graph makes other vectors, so it names itself apart."""
+        base = self._model_identity()
+        return base if self.precision == "fp32" else f"{base}+int8"
+
+    def _model_identity(self) -> str:
         """``sha256:...`` of the model's files (:mod:`rag.embedding.model_id`): the bundled model by
         name or by its path is the same model; two models in same-named folders are not."""
         if self._identity is None:
@@ -118,7 +129,7 @@ class SentenceTransformerEmbedder(Embedder):
                              "mean-pooling sentence-transformers folder); use backend='torch'.")
         if usable:
             try:
-                self._onnx = OnnxEncoder.from_model_dir(path)
+                self._onnx = OnnxEncoder.from_model_dir(path, threads=self.threads, precision=self.precision)
             except ImportError:
                 if self.backend == "onnx":
                     raise ModelError("onnxruntime is not installed; `pip install onnxruntime` or use "
@@ -152,6 +163,14 @@ class SentenceTransformerEmbedder(Embedder):
         if self._dim is None:
             self._dim = int(self.embed(["dimension probe"]).shape[1])
         return self._dim
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *,
+                    progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """On ONNX Runtime, one forward pass per text: span vectors are pooled from its token states."""
+        onnx = self._load_onnx() if texts else None
+        if onnx is None:
+            return super().embed_spans(texts, spans, progress=progress)
+        return onnx.encode_spans(list(texts), spans, batch_size=self.batch_size, progress=progress)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:

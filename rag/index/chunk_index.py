@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from rag.chunking.chunker import Chunker
+from rag.embedding.pooled import embed_with_spans
 from rag.embedding.protocol import Embedder
 from rag.ingest.files import is_html
 from rag.ingest.html_text import to_plain
@@ -79,9 +80,6 @@ class Step:
     @property
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
-
-
-EMBED_BATCH = 64  # texts per model call when a build reports progress
 
 
 @dataclass
@@ -158,33 +156,43 @@ class Index:
             docs.append(DocRecord(doc.id, doc.title, doc.path, doc.source, doc.date, digest, len(doc_chunks)))
         paths = {d.id: d.path for d in docs}
         sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
-        wanted = [(c.id, embed_text(paths[c.doc_id], c.text)) for c in chunks]
-        wanted += [(s.id, embed_text(paths[s.doc_id], s.text)) for s in sentences]
-        missing = list({key: text for key, text in wanted if key not in old_vec}.items())
-        fresh = cls._embed([text for _, text in missing], embedder, progress, report)
         vec = dict(old_vec)
-        vec.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
+        embedded = cls._embed(chunks, sentences, paths, vec, embedder, progress, report)
         dim = embedder.dim
         stack = lambda ids: np.stack([vec[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, dim), np.float32)
         index = cls(docs=docs, chunks=chunks,
                     chunk_vectors=VectorIndex(kind=vector_kind).fit(stack([c.id for c in chunks])),
                     sentences=sentences, sentence_vectors=stack([s.id for s in sentences]),
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
-        index.stats = BuildStats(len(docs), len(chunks), len(sentences), len(missing), reused,
+        index.stats = BuildStats(len(docs), len(chunks), len(sentences), embedded, reused,
                                  time.perf_counter() - t0, warnings)
         return index
 
     @staticmethod
-    def _embed(texts: list[str], embedder: Embedder, progress: bool, report: Callable[[Step], None] | None):
-        """One model call, or batches with a :class:`Step` after each when someone watches."""
-        if report is None or progress or not texts:
-            return embedder.embed(texts, progress=progress)
-        parts = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            report(Step("embedding", start, len(texts)))
-            parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
-        report(Step("embedding", len(texts), len(texts)))
-        return np.concatenate(parts)
+    def _embed(chunks: list[Chunk], sentences: list[Sentence], paths: dict[str, str], known: dict[str, np.ndarray],
+               embedder: Embedder, progress: bool, report: Callable[[Step], None] | None) -> int:
+        """Add to ``known`` the vectors of the chunks and sentences it lacks; returns the texts sent to the model.
+        A sentence's vector is pooled from its chunk's forward pass (:mod:`rag.embedding.pooled`); an HTML
+        article's sentences are embedded alone (the model reads its text without tags, so offsets differ)."""
+        todo = {s.id for s in sentences if s.id not in known}
+        texts, spans, keys = [], [], []
+        for c in {c.id: c for c in chunks if c.id not in known}.values():
+            mine = [s for s in c.sentences if s.id in todo] if not is_html(paths[c.doc_id]) else []
+            todo -= {s.id for s in mine}
+            texts.append(embed_text(paths[c.doc_id], c.text))
+            spans.append([(s.start - c.start, s.end - c.start) for s in mine])
+            keys.append((c.id, [s.id for s in mine]))
+        for s in sentences:
+            if s.id in todo:
+                texts.append(embed_text(paths[s.doc_id], s.text))
+                spans.append([])
+                keys.append((s.id, []))
+        on_batch = (lambda done, total: report(Step("embedding", done, total))) if report else None
+        vectors, pooled = embed_with_spans(embedder, texts, spans, progress=progress, on_batch=on_batch)
+        for (key, sentence_keys), vector, row in zip(keys, vectors, pooled):
+            known[key] = vector
+            known.update(zip(sentence_keys, row))
+        return len(texts)
 
     def _vectors_by_id(self) -> dict[str, np.ndarray]:
         vec = {c.id: v for c, v in zip(self.chunks, self.chunk_vectors.vectors)}
