@@ -64,6 +64,23 @@ def quantized(fp32: Path) -> Path:
     return target
 
 
+def optimized(graph: Path) -> Path:
+    """``graph`` with ONNX Runtime's graph optimisations applied, saved once beside it: optimising on
+    every start cost 0.2-1 s of each cold command. The "extended" level (operator fusions) runs as fast
+    as "all" on this model and, unlike "all", writes no layout tied to this CPU."""
+    import onnxruntime as ort
+
+    target = graph.with_name(graph.stem + "-opt.onnx")
+    if not target.exists():
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        tmp = target.with_suffix(f".tmp{os.getpid()}.onnx")
+        options.optimized_model_filepath = str(tmp)
+        ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        os.replace(tmp, target)
+    return target
+
+
 def export(model_dir: Path, target: Path) -> None:
     """Export the transformer of ``model_dir`` to ``target`` (atomic rename)."""
     import torch
@@ -122,8 +139,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # done once, below
+        session = ort.InferenceSession(str(optimized(target)), options, providers=["CPUExecutionProvider"])
         try:
             cfg = json.loads((model_dir / "sentence_bert_config.json").read_text())
             max_length = int(cfg.get("max_seq_length", 256))
