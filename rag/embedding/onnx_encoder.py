@@ -47,8 +47,7 @@ def supported(model_dir: Path) -> bool:
 
 
 def default_threads() -> int:
-    """ONNX Runtime threads per session: the cores, at most 4 (``benchmarks/bench_threads.py`` measures
-    what more threads cost under concurrent requests)."""
+    """Batches embedded at once by a build: the cores, at most 4."""
     return min(4, os.cpu_count() or 1)
 
 
@@ -118,16 +117,20 @@ class OnnxEncoder:
     """Tokenize (Hugging Face ``tokenizers``, no PyTorch), run the ONNX graph, mean-pool over real
     tokens, L2-normalise. ``precision`` "int8" runs a dynamically quantised copy of the graph."""
 
-    def __init__(self, session, tokenizer, max_length: int):
+    def __init__(self, session, tokenizer, max_length: int, workers: int = 1):
         self.session = session
+        self.workers = workers
         self.tokenizer = tokenizer
         self.max_length = max_length
         tokenizer.enable_truncation(max_length)
         tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
 
     @classmethod
-    def from_model_dir(cls, model_dir: str | Path, *, threads: int | None = None,
+    def from_model_dir(cls, model_dir: str | Path, *, threads: int = 1, workers: int | None = None,
                        precision: str = "fp32") -> "OnnxEncoder":
+        """``threads``: ONNX Runtime's threads for one batch; ``workers``: batches run at once
+        (default: the cores, at most 4). One thread per batch measured fastest under concurrent
+        requests and a busy machine (benchmarks/bench_threads.py)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -140,7 +143,7 @@ class OnnxEncoder:
         if precision == "int8":
             target = quantized(target)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # done once, below
         session = ort.InferenceSession(str(optimized(target)), options, providers=["CPUExecutionProvider"])
@@ -149,24 +152,44 @@ class OnnxEncoder:
             max_length = int(cfg.get("max_seq_length", 256))
         except (OSError, ValueError):
             max_length = 256
-        return cls(session, Tokenizer.from_file(str(model_dir / "tokenizer.json")), max_length)
+        return cls(session, Tokenizer.from_file(str(model_dir / "tokenizer.json")), max_length,
+                   workers or default_threads())
+
+    def _run(self, texts: list[str], idx: list[int]):
+        encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
+        ids = np.array([e.ids for e in encodings], np.int64)
+        mask = np.array([e.attention_mask for e in encodings], np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return idx, encodings, self.session.run(None, feed)[0], mask
 
     def _batches(self, texts: list[str], batch_size: int, progress: bool):
-        """``(indices, encodings, hidden states, attention mask)`` per batch of similar lengths."""
+        """``(indices, encodings, hidden states, attention mask)`` per batch of similar lengths.
+
+        Batches run ``workers`` at a time, each on the session's own (by default one) thread:
+        a question never waits for a thread pool the other requests hold, and a build still
+        uses every core."""
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = range(0, len(texts), batch_size)
+        batches = [order[b : b + batch_size] for b in range(0, len(texts), batch_size)]
+        bar = None
         if progress:
             from tqdm import tqdm
 
-            batches = tqdm(batches, desc="embedding", unit="batch")
-        for b in batches:
-            idx = order[b : b + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], np.int64)
-            mask = np.array([e.attention_mask for e in encodings], np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            yield idx, encodings, self.session.run(None, feed)[0], mask
+            bar = tqdm(total=len(batches), desc="embedding", unit="batch")
+        if len(batches) == 1 or self.workers == 1:
+            results = (self._run(texts, idx) for idx in batches)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(self.workers, thread_name_prefix="rag-embed")
+            windows = (batches[w : w + self.workers] for w in range(0, len(batches), self.workers))
+            results = (r for window in windows for r in pool.map(lambda idx: self._run(texts, idx), window))
+        for result in results:
+            yield result
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
 
     def encode(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self.encode_spans(texts, [[] for _ in texts], batch_size=batch_size, progress=progress)[0]

@@ -71,7 +71,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
                  allow_download: bool = False, backend: str | None = None, precision: str = "fp32",
-                 threads: int | None = None):
+                 threads: int = 1):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         backend = backend or os.environ.get("RAG_EMBED_BACKEND", "auto")
@@ -82,6 +82,8 @@ class SentenceTransformerEmbedder(Embedder):
         if precision == "int8" and backend == "torch":
             raise ValueError("precision='int8' runs on ONNX Runtime; use backend='onnx' or 'auto'.")
         self.backend = backend
+        if threads < 1:
+            raise ValueError(f"threads (ONNX Runtime threads per batch) must be at least 1; got {threads}.")
         self.precision, self.threads = precision, threads
         self._onnx = None
         self._dim = None
