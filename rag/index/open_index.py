@@ -60,7 +60,7 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
             manifest = read_manifest(index_dir)
             check_compatible(manifest, model=embedder.name, model_id=embedder.identity, chunking=chunker.settings(),
                              index_dir=index_dir)
-            warnings = unchanged(stamps, manifest["corpus_hash"], folders)  # stat first: no article read
+            warnings = unchanged(stamps, manifest["corpus_hash"], folders, before)  # stat first: no article read
             if warnings is None:
                 corpus = Corpus.from_dir(corpus_dir, uploads_dir)
                 if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):

@@ -77,14 +77,16 @@ def _read(stamp_file: Path) -> dict:
         return {}
 
 
-def unchanged(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path]) -> list[str] | None:
+def unchanged(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path],
+              now: dict[str, Stat] | None = None) -> list[str] | None:
     """The warnings recorded with the corpus when ``folders`` still hold the articles that gave
-    ``corpus_hash``; None when that is not known to be so (then read the corpus)."""
+    ``corpus_hash``; None when that is not known to be so (then read the corpus). ``now``: the
+    folders' :func:`stat_files`, when the caller has just taken them."""
     data = _read(Path(stamp_file))
     if (data.get("corpus_hash") != corpus_hash or data.get("code") != code_version()
             or data.get("folders") != [str(f) for f in folders]):
         return None
-    known, now = data.get("files", {}), stat_files(folders)
+    known, now = data.get("files", {}), stat_files(folders) if now is None else now
     if known.keys() != now.keys():
         return None
     touched = {}
