@@ -8,8 +8,8 @@ time is kept only when recall holds (issue 14: within 0.005 of separate sentence
     .venv/bin/python benchmarks/bench_levers.py                     # all variants, all questions
     .venv/bin/python benchmarks/bench_levers.py --questions 1000    # a fixed-seed sample, faster
 
-Variants: ``separate`` (every sentence embedded on its own, the old build), ``pooled`` (sentence
-vectors mean-pooled from the chunk's forward pass: Embedder.embed_spans), ``pooled-int8`` (the same
+Variants: ``separate`` (every sentence embedded on its own, the default build), ``pooled`` (sentence
+vectors mean-pooled from the chunk's forward pass: ``pool_sentences=True``), ``pooled-int8`` (the same
 on the dynamically quantised ONNX graph; its vectors are also compared with fp32 by cosine).
 """
 from __future__ import annotations
@@ -31,20 +31,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_retrieval import SQUAD, metrics, rank_with, write_squad_corpus  # noqa: E402
 from rag import Retriever, SentenceTransformerEmbedder, Weights  # noqa: E402
-from rag.embedding.protocol import Embedder  # noqa: E402
 from rag.index.chunk_index import Index  # noqa: E402
 from rag.ingest.corpus import Corpus  # noqa: E402
 
 
-class SeparateSentences(SentenceTransformerEmbedder):
-    """The old build: every sentence through the model on its own."""
-
-    embed_spans = Embedder.embed_spans
-
-
-VARIANTS = {"separate": lambda: SeparateSentences(),
-            "pooled": lambda: SentenceTransformerEmbedder(),
-            "pooled-int8": lambda: SentenceTransformerEmbedder(precision="int8")}
+VARIANTS = {"separate": lambda: SentenceTransformerEmbedder(),
+            "pooled": lambda: SentenceTransformerEmbedder(pool_sentences=True),
+            "pooled-int8": lambda: SentenceTransformerEmbedder(pool_sentences=True, precision="int8")}
 
 
 def main() -> None:

@@ -95,7 +95,9 @@ def test_a_damaged_stamp_file_costs_a_read_not_a_wrong_answer(tmp_path):
 def test_pooled_sentence_vectors_come_from_the_chunk_pass_of_the_real_model():
     from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
 
-    emb = SentenceTransformerEmbedder(backend="onnx")
+    emb = SentenceTransformerEmbedder(backend="onnx", pool_sentences=True)
+    assert emb.pools_spans and not SentenceTransformerEmbedder().pools_spans
+    assert emb.identity.endswith("+pooled-sentences")
     spans = spans_of(TEXT)
     texts, pooled = emb.embed_spans([TEXT, "x " * 600], [spans, [(1190, 1199)]])
     assert np.allclose(texts, emb.embed([TEXT, "x " * 600]), atol=1e-5)

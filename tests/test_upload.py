@@ -137,7 +137,7 @@ def test_add_indexes_only_the_new_article_and_reports_each_step(tmp_path, indexe
     assert [(s.stage, s.done, s.total, s.name) for s in steps if s.stage == "parsing"] == [
         ("parsing", 0, 1, "glacier.txt")]
     embedding = [(s.done, s.total) for s in steps if s.stage == "embedding"]
-    # progress counts the chunk texts: each sentence goes to the model with its chunk (Embedder.embed_spans)
+    # progress counts chunk texts: each batch of chunks goes to the model with its sentences (Embedder.embed_spans)
     assert embedding[0] == (0, len(new)) and embedding[-1] == (len(new),) * 2
 
 

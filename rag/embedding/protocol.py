@@ -37,6 +37,11 @@ class Embedder(ABC):
     @abstractmethod
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
 
+    @property
+    def pools_spans(self) -> bool:
+        """True when :meth:`embed_spans` pools spans from the texts' own pass (no extra model work)."""
+        return False
+
     def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *,
                     progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """Vectors of ``texts`` and of the character spans ``spans[i]`` inside each ``texts[i]``

@@ -172,8 +172,9 @@ class Index:
     def _embed(chunks: list[Chunk], sentences: list[Sentence], paths: dict[str, str], known: dict[str, np.ndarray],
                embedder: Embedder, progress: bool, report: Callable[[Step], None] | None) -> int:
         """Add to ``known`` the vectors of the chunks and sentences it lacks; returns the texts sent to the model.
-        A sentence's vector is pooled from its chunk's forward pass (:mod:`rag.embedding.pooled`); an HTML
-        article's sentences are embedded alone (the model reads its text without tags, so offsets differ)."""
+        Sentences go to the embedder with their chunk (:mod:`rag.embedding.pooled`), which may pool their
+        vectors from the chunk's pass; an HTML article's sentences are embedded alone (the model reads its
+        text without tags, so offsets differ)."""
         todo = {s.id for s in sentences if s.id not in known}
         texts, spans, keys = [], [], []
         for c in {c.id: c for c in chunks if c.id not in known}.values():
@@ -192,7 +193,7 @@ class Index:
         for (key, sentence_keys), vector, row in zip(keys, vectors, pooled):
             known[key] = vector
             known.update(zip(sentence_keys, row))
-        return len(texts)
+        return len(texts) + (0 if embedder.pools_spans else sum(map(len, spans)))
 
     def _vectors_by_id(self) -> dict[str, np.ndarray]:
         vec = {c.id: v for c, v in zip(self.chunks, self.chunk_vectors.vectors)}
