@@ -176,20 +176,23 @@ class OnnxEncoder:
             from tqdm import tqdm
 
             bar = tqdm(total=len(batches), desc="embedding", unit="batch")
-        if len(batches) == 1 or self.workers == 1:
-            results = (self._run(texts, idx) for idx in batches)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(self.workers, thread_name_prefix="rag-embed")
-            windows = (batches[w : w + self.workers] for w in range(0, len(batches), self.workers))
-            results = (r for window in windows for r in pool.map(lambda idx: self._run(texts, idx), window))
-        for result in results:
+        for result in self._results(texts, batches):
             yield result
             if bar is not None:
                 bar.update()
         if bar is not None:
             bar.close()
+
+    def _results(self, texts: list[str], batches: list[list[int]]):
+        if len(batches) <= 1 or self.workers == 1:  # a question: no pool to start
+            yield from (self._run(texts, idx) for idx in batches)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="rag-embed") as pool:
+            # a window of ``workers`` batches at a time: a long build never holds every batch's states at once
+            for w in range(0, len(batches), self.workers):
+                yield from pool.map(lambda idx: self._run(texts, idx), batches[w : w + self.workers])
 
     def encode(self, texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self.encode_spans(texts, [[] for _ in texts], batch_size=batch_size, progress=progress)[0]
