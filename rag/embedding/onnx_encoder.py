@@ -5,7 +5,10 @@ PyTorch spends most of a one-question forward pass in framework overhead
 same graph in a fraction of that, with outputs equal to float32 rounding. The
 graph is exported once from the local model with ``torch.onnx.export`` and
 cached under ``~/.cache/rag/onnx`` (or ``$RAG_CACHE``), written atomically,
-so nothing is ever downloaded.
+so nothing is ever downloaded; its optimised form and its int8 copy are cached
+beside it. Texts are tokenised with Hugging Face ``tokenizers`` directly, so a
+process that embeds with ONNX never imports torch or transformers (only the
+one-time export does).
 
 Example:
     >>> enc = OnnxEncoder.from_model_dir("/path/to/all-MiniLM-L6-v2")   # doctest: +SKIP
