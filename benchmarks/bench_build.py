@@ -59,7 +59,7 @@ def write_articles(squad: Path, folder: Path, limit: int | None) -> int:
 
 def timed(cmd: list[str], **kw) -> tuple[float, str]:
     t = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, **kw)  # this checkout's rag/
     return time.perf_counter() - t, out.stdout
 
 

@@ -38,7 +38,7 @@ def runs(cmd: list[str], n: int, env: dict) -> tuple[list[float], bool]:
     times, torch = [], False
     for _ in range(n):
         t = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)  # cwd: this checkout's rag
         times.append(time.perf_counter() - t)
         if out.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
@@ -67,7 +67,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "RAG_DATA_DIR": str(tmp / "data")}
     common = ["--corpus", args.corpus, "--index-dir", str(tmp / "index")]
     subprocess.run([sys.executable, "-m", "rag.cli", "index", args.corpus, "--index-dir", str(tmp / "index")],
-                   check=True, capture_output=True, env=env)
+                   check=True, capture_output=True, env=env, cwd=ROOT)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; corpus {args.corpus}; "
           f"{args.runs} runs each")
     bare, _ = runs([sys.executable, "-c", "import sys; print('NOTORCH', file=sys.stderr)"], args.runs, env)
@@ -81,7 +81,7 @@ def main() -> None:
                     args.runs, env)
     reader = 0.0
     if args.answerer == "llm":
-        out = subprocess.run([sys.executable, "-c", LOAD_LLM], capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run([sys.executable, "-c", LOAD_LLM], capture_output=True, text=True, env=env, check=True, cwd=ROOT)
         reader = float(out.stdout.strip().splitlines()[-1])
         print(f"  the reader's own load time: {reader:.2f}s")
     show(f"rag ask --answerer {args.answerer}", t, base, 2.0 + reader, torch)
