@@ -68,8 +68,10 @@ class SentenceTransformerEmbedder(Embedder):
     """
 
     BACKENDS = ("auto", "onnx", "torch")
+    # Texts per model call: on ONNX Runtime, batches of 8-16 chunk texts embedded ~1.5x faster than
+    # batches of 64 (2 cores, 186 SQuAD chunks, two noisy runs), the larger ones missing the CPU cache.
 
-    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
+    def __init__(self, model: str | None = None, *, batch_size: int = 16, device: str = "cpu",
                  allow_download: bool = False, backend: str | None = None, precision: str = "fp32",
                  threads: int = 1, pool_sentences: bool = False):
         if batch_size < 1:
