@@ -178,6 +178,7 @@ class Index:
         todo = {s.id for s in sentences if s.id not in known}
         texts, spans, keys = [], [], []
         for c in {c.id: c for c in chunks if c.id not in known}.values():
+            todo.discard(c.id)  # a one-sentence chunk has its sentence's id: one text, one vector
             mine = [s for s in c.sentences if s.id in todo] if not is_html(paths[c.doc_id]) else []
             todo -= {s.id for s in mine}
             texts.append(embed_text(paths[c.doc_id], c.text))
