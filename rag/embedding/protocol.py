@@ -36,3 +36,21 @@ class Embedder(ABC):
 
     @abstractmethod
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
+
+    @property
+    def pools_spans(self) -> bool:
+        """True when :meth:`embed_spans` pools spans from the texts' own pass (no extra model work)."""
+        return False
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *,
+                    progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Vectors of ``texts`` and of the character spans ``spans[i]`` inside each ``texts[i]``
+        (a chunk and its sentences). This default embeds every span's text on its own; an
+        embedder that can pool a span from the text's own forward pass overrides it, and may
+        return None for a span it could not pool (the caller then embeds it alone)."""
+        flat = [texts[i][a:b] for i, row in enumerate(spans) for a, b in row]
+        vectors = self.embed(list(texts) + flat, progress=progress)
+        rows, out = iter(vectors[len(texts):]), []
+        for row in spans:
+            out.append([next(rows) for _ in row])
+        return vectors[: len(texts)], out

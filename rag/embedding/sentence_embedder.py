@@ -72,16 +72,27 @@ class SentenceTransformerEmbedder(Embedder):
     """
 
     BACKENDS = ("auto", "onnx", "torch")
+    # Texts per model call: on ONNX Runtime, batches of 8-16 chunk texts embedded ~1.5x faster than
+    # batches of 64 (2 cores, 186 SQuAD chunks, two noisy runs), the larger ones missing the CPU cache.
 
-    def __init__(self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu",
-                 allow_download: bool = False, backend: str = "auto", cache_dir: str | Path | None = None):
+    def __init__(self, model: str | None = None, *, batch_size: int = 16, device: str = "cpu",
+                 allow_download: bool = False, backend: str = "auto", cache_dir: str | Path | None = None,
+                 precision: str = "fp32", threads: int = 1, pool_sentences: bool = False):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         if backend not in self.BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(self.BACKENDS)}; got {backend!r} "
                              "(--embed-backend).")
         self.cache_dir = cache_dir
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"precision must be 'fp32' or 'int8'; got {precision!r}.")
+        if precision == "int8" and backend == "torch":
+            raise ValueError("precision='int8' runs on ONNX Runtime; use backend='onnx' or 'auto'.")
         self.backend = backend
+        if threads < 1:
+            raise ValueError(f"threads (ONNX Runtime threads per batch) must be at least 1; got {threads}.")
+        self.precision, self.threads = precision, threads
+        self.pool_sentences = pool_sentences
         self._onnx = None
         self._dim = None
         self.model_ref = model or DEFAULT_MODEL
@@ -101,6 +112,16 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def identity(self) -> str:
+        """The model's content hash; an int8 graph, or sentence vectors pooled from their chunk, make
+        other vectors, so they name themselves apart (an index of one is refused by the other)."""
+        return (self._model_identity() + ("+int8" if self.precision == "int8" else "")
+                + ("+pooled-sentences" if self.pool_sentences else ""))
+
+    @property
+    def pools_spans(self) -> bool:
+        return self.pool_sentences and self._load_onnx() is not None
+
+    def _model_identity(self) -> str:
         """``sha256:...`` of the model's files (:mod:`rag.embedding.model_id`): the bundled model by
         name or by its path is the same model; two models in same-named folders are not."""
         if self._identity is None:
@@ -127,7 +148,8 @@ class SentenceTransformerEmbedder(Embedder):
                              "mean-pooling sentence-transformers folder); use backend='torch'.")
         if usable:
             try:
-                self._onnx = OnnxEncoder.from_model_dir(path, cache_dir=self.cache_dir)
+                self._onnx = OnnxEncoder.from_model_dir(path, threads=self.threads, precision=self.precision,
+                                                        cache_dir=self.cache_dir)
             except ImportError:
                 if self.backend == "onnx":
                     raise ModelError("onnxruntime is not installed; `pip install onnxruntime` or use "
@@ -160,6 +182,17 @@ class SentenceTransformerEmbedder(Embedder):
         if self._dim is None:
             self._dim = int(self.embed(["dimension probe"]).shape[1])
         return self._dim
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *,
+                    progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """With ``pool_sentences`` on ONNX Runtime, one forward pass per text: span vectors are pooled
+        from its token states. Off by default: SQuAD recall holds (R@1 0.852 against 0.854), but the
+        answerer's evidence thresholds were calibrated on sentences embedded alone, and the rule
+        reader's gold citation precision and refusal recall fell below their floors with pooling."""
+        onnx = self._load_onnx() if texts and self.pool_sentences else None
+        if onnx is None:
+            return super().embed_spans(texts, spans, progress=progress)
+        return onnx.encode_spans(list(texts), spans, batch_size=self.batch_size, progress=progress)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:

@@ -9,6 +9,9 @@ This is the one place that decides what happens on disk:
 - articles added, changed or removed      -> incremental update and save;
 - otherwise                               -> load as is.
 
+Whether articles changed is first asked of the files' stats (:mod:`rag.ingest.stamps`): an
+unchanged folder is not read at all, and a file whose stat changed is hashed on its own.
+
 Where the index must be written, the folder is checked first, so a bad
 ``--index-dir`` fails in a second, not after a full build.
 """
@@ -26,8 +29,10 @@ from rag.index.chunk_index import Index, Step, corpus_hash, doc_hash
 from rag.ingest.corpus import Corpus
 from rag.index.codec import check_compatible, load, read_manifest, save
 from rag.index.generations import live_generation
+from rag.ingest.stamps import record, stat_files, unchanged
 
 INDEX_DIRNAME = ".rag-index"
+STAMPS = "corpus-stamps.json"  # beside the generations: a cache of file stats (rag.ingest.stamps)
 
 
 def default_index_dir(corpus_dir: str | Path) -> Path:
@@ -66,25 +71,35 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
         return open_milvus_index(corpus_dir, store=store, embedder=embedder, index_dir=index_dir, chunker=chunker,
                                  rebuild=rebuild, progress=progress, uploads_dir=uploads_dir, report=report,
                                  timeout=store_timeout, build=build)
-    corpus = Corpus.from_dir(corpus_dir, uploads_dir)
-    previous, notes = None, []
+    folders = [corpus_dir] + ([uploads_dir] if uploads_dir is not None else [])
+    stamps, before = index_dir / STAMPS, stat_files(folders)  # stats before any read: see stamps.record
+    corpus, previous, notes = None, None, []
     try:
         if not rebuild and live_generation(index_dir) is not None:
             manifest = read_manifest(index_dir)
             check_compatible(manifest, model=embedder.name, model_id=embedder.identity, chunking=chunker.settings(),
                              index_dir=index_dir)
-            if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
+            warnings = unchanged(stamps, manifest["corpus_hash"], folders, before)  # stat first: no article read
+            if warnings is None:
+                corpus = Corpus.from_dir(corpus_dir, uploads_dir)
+                if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
+                    warnings = corpus.warnings
+                    record(stamps, manifest["corpus_hash"], folders, before, warnings)
+            if warnings is not None:
                 index = load(index_dir)
-                index.stats.warnings = list(corpus.warnings)
+                index.stats.warnings = list(warnings)
                 return index, "loaded"
             previous = load(index_dir)
     except IndexFormatError:  # derived data in an old layout: rebuilding loses nothing
         notes.append(f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
+    corpus = corpus or Corpus.from_dir(corpus_dir, uploads_dir)
     writable(index_dir)
     index = build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,
                   vector_kind=vector_kind, report=report)
     index.stats.warnings += notes
     save(index, index_dir)
+    if index.corpus_hash == corpus_hash([doc_hash(d) for d in corpus.documents]):  # no article skipped
+        record(stamps, index.corpus_hash, folders, before, corpus.warnings)
     return index, "updated" if previous is not None else "built"
 
 

