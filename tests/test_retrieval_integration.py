@@ -97,7 +97,9 @@ def test_killing_a_build_leaves_the_previous_index_loadable(seeds_copy, tmp_path
     before = load(index_dir)
     # Grow the corpus so the next build has real work, then kill it mid-way.
     for i in range(40):
-        (seeds_copy / f"bulk{i}.txt").write_text(f"Bulk {i}\n" + "The committee met again and talked. " * 200)
+        # Distinct sentences: the build embeds a repeated text once.
+        (seeds_copy / f"bulk{i}.txt").write_text(f"Bulk {i}\n" + "".join(
+            f"The committee met on day {j} of session {i} and talked about item {i * 1000 + j}. " for j in range(200)))
     proc = subprocess.Popen(cmd + ["--rebuild"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(6)  # model loaded, chunking or embedding under way (the store test covers the write phase)
     assert proc.poll() is None, "the build finished before it could be killed; grow the bulk corpus"

@@ -28,9 +28,8 @@ _STATE: dict = {}  # in each worker process: the key, chunker and embedder of th
 
 
 def _setup(blob: bytes, threads: int) -> None:
-    # Before the embedder loads torch or ONNX Runtime, which read these once.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    # Threads are set through the libraries' own calls (library code leaves the environment alone);
+    # the ONNX encoder runs one thread per batch already.
     _STATE["chunker"], _STATE["embedder"] = pickle.loads(blob)
     try:
         import torch

@@ -40,15 +40,15 @@ def retriever(tmp_path_factory):
 
 
 def test_scope_of_counts_what_the_retriever_searches(retriever):
-    assert scope_of(retriever) is None
-    assert scope_of(retriever, date_from="2020-02-15") == \
+    assert scope_of(retriever, retriever.index.docs) is None
+    assert scope_of(retriever, retriever.index.docs, date_from="2020-02-15") == \
         "Searched 1 of 3 articles: dated 2020-02-15 or later (1 undated article left out)."
     # Undated articles outside the chosen ones are not counted as left out by the date.
-    assert scope_of(retriever, doc_ids=["a", "b"], date_to="2020-02-15") == \
+    assert scope_of(retriever, retriever.index.docs, doc_ids=["a", "b"], date_to="2020-02-15") == \
         "Searched 1 of 3 articles: only the 2 chosen articles, dated 2020-02-15 or earlier."
-    assert scope_of(retriever, doc_ids=["c"]) == "Searched 1 of 3 articles: only the 1 chosen article."
+    assert scope_of(retriever, retriever.index.docs, doc_ids=["c"]) == "Searched 1 of 3 articles: only the 1 chosen article."
 
 
 def test_scope_of_an_unknown_document_names_it(retriever):
     with pytest.raises(QueryError, match=r"unknown document id\(s\) \['nope'\]; `rag docs` lists the ids"):
-        scope_of(retriever, doc_ids=["nope"])
+        scope_of(retriever, retriever.index.docs, doc_ids=["nope"])

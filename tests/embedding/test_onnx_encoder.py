@@ -11,16 +11,15 @@ import numpy as np
 import pytest
 
 from rag.embedding import onnx_encoder
-from rag.embedding.onnx_encoder import OnnxEncoder, cache_dir, supported
+from rag.embedding.onnx_encoder import OnnxEncoder, onnx_dir, supported
 from rag.embedding.sentence_embedder import default_model_path
 from rag.errors import ModelError
 
 MODEL = default_model_path()
 
 
-def test_the_cache_folder_follows_rag_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("RAG_CACHE", str(tmp_path))
-    assert cache_dir() == tmp_path / "onnx"
+def test_the_graphs_live_in_the_onnx_folder_of_the_cache_given():
+    assert onnx_dir("/tmp/c") == Path("/tmp/c/onnx")
 
 
 def test_the_bundled_model_is_supported():
@@ -56,18 +55,16 @@ def test_supported_is_false_for_missing_or_broken_files(tmp_path):
 
 
 def test_a_missing_model_folder_is_a_clear_error_and_writes_nothing(monkeypatch, tmp_path):
-    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
     with pytest.raises(ModelError, match=r"the model folder '.*nowhere' does not exist; pass the folder of a "
                                          r"sentence-transformers model, or omit --model"):
-        OnnxEncoder.from_model_dir(tmp_path / "nowhere")
+        OnnxEncoder.from_model_dir(tmp_path / "nowhere", cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
 
 
 def test_a_folder_onnx_cannot_run_says_use_torch(monkeypatch, tmp_path):
-    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
     cls = model_like(tmp_path, {"pooling_mode_cls_token": True})
     with pytest.raises(ModelError, match=r"is not a mean-pooling sentence-transformers folder .* use backend='torch'"):
-        OnnxEncoder.from_model_dir(cls)
+        OnnxEncoder.from_model_dir(cls, cache_dir=tmp_path / "cache")
     assert not (tmp_path / "cache").exists()
 
 
@@ -75,9 +72,7 @@ def test_a_folder_onnx_cannot_run_says_use_torch(monkeypatch, tmp_path):
 def exported(tmp_path_factory):
     """The bundled model exported into a private cache: (encoder, cache folder)."""
     cache = tmp_path_factory.mktemp("rag-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("RAG_CACHE", str(cache))
-        return OnnxEncoder.from_model_dir(MODEL, threads=2), cache
+    return OnnxEncoder.from_model_dir(MODEL, threads=2, cache_dir=cache), cache
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +120,8 @@ def test_the_export_is_cached_by_model_content_and_reused(exported, monkeypatch,
     def no_export(*args):
         raise AssertionError("exported again")
 
-    monkeypatch.setenv("RAG_CACHE", str(cache))
     monkeypatch.setattr(onnx_encoder, "export", no_export)
-    again = OnnxEncoder.from_model_dir(MODEL, threads=1)
+    again = OnnxEncoder.from_model_dir(MODEL, threads=1, cache_dir=cache)
     assert again.encode(["Talks"]).shape == (1, 384)
     assert {p.name: p.stat().st_mtime_ns for p in (cache / "onnx").iterdir()} == files  # nothing rewritten or added
     # A folder of the same name holding another model gets its own graph: the file is named by content.
@@ -146,6 +140,6 @@ def test_the_export_is_cached_by_model_content_and_reused(exported, monkeypatch,
         shutil.copy(graph, target)
 
     monkeypatch.setattr(onnx_encoder, "export", fake_export)
-    OnnxEncoder.from_model_dir(other, threads=1)
+    OnnxEncoder.from_model_dir(other, threads=1, cache_dir=cache)
     assert [t.name for t in exports] == [f"model-{model_identity(other)[7:23]}.onnx"]
     assert exports[0].name != graph.name and graph.stat().st_mtime_ns == files[graph.name]
