@@ -57,11 +57,7 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexStoreError(f"--index-dir {str(index_dir)!r} is a file, not a folder; pass a folder (it is "
                               "created if missing).")
-    build = Index.build
-    if workers != 1 or ray_address:
-        from rag.index.parallel_build import build_parallel
-
-        build = partial(build_parallel, workers=workers, ray_address=ray_address)
+    build = builder(workers, ray_address)
     if store != "faiss":
         from rag.index.milvus_client import is_milvus_uri
         from rag.index.milvus_index import open_milvus_index
@@ -101,6 +97,15 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
     if index.corpus_hash == corpus_hash([doc_hash(d) for d in corpus.documents]):  # no article skipped
         record(stamps, index.corpus_hash, folders, before, corpus.warnings)
     return index, "updated" if previous is not None else "built"
+
+
+def builder(workers: int, ray_address: str | None):
+    """``Index.build``, or the same map of parse, chunk and embed in ``workers`` processes or on a Ray cluster."""
+    if workers == 1 and not ray_address:
+        return Index.build
+    from rag.index.parallel_build import build_parallel
+
+    return partial(build_parallel, workers=workers, ray_address=ray_address)
 
 
 def writable(index_dir: Path) -> None:
