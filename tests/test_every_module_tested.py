@@ -15,10 +15,10 @@ TESTS = sorted((Path(__file__).parent).rglob("*.py"))
 # its own test file lands.
 KNOWN_GAPS = {
     "rag.answer.pipeline",   # split out of answer/assistant.py: tests/test_assistant_*.py
-    "rag.answer.streaming",  # split out of answer/assistant.py: tests/test_assistant_*.py, tests/test_ui_handlers.py
-    "rag.index.milvus_index",  # through open_index(store="milvus-lite:..."): tests/test_cli_stores.py
+    "rag.answer.streaming",  # split out of answer/assistant.py: tests/test_assistant_*.py, tests/ui/test_handlers.py
+    "rag.index.milvus_index",  # through open_index(store="milvus-lite:..."): tests/cli/test_store_flags.py
     "rag.ingest.stamps",     # through open_index: tests/test_speed_levers.py
-    "rag.ui.app",            # through rag.ui.serve: tests/test_serve.py, tests/test_ui_browser.py
+    "rag.ui.app",            # through rag.ui.serve: tests/ui/test_serve.py, tests/ui/test_browser.py
 }
 
 

@@ -10,7 +10,7 @@ Layout::
 A write fills ``gen-<id>.tmp/``, fsyncs every file, renames it to ``gen-<id>/``
 and only then replaces ``CURRENT`` with ``os.replace`` (atomic on POSIX).
 Killing the process at any step leaves ``CURRENT`` naming a complete
-generation: the old one or the new one (``tests/test_store.py`` kills a writer
+generation: the old one or the new one (``tests/index/test_generations.py`` kills a writer
 at each step). Every file is covered by a checksum, and ``CURRENT`` by the
 checksum of the list, so damage to any byte is found on load and named.
 

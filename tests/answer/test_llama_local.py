@@ -1,7 +1,7 @@
 """rag.answer.llama_local: loading errors, streaming, the deadline and the window, each a one-line AnswererError.
 
 The generation logic runs against a scripted stand-in for ``llama_cpp.Llama`` (the real model is in
-tests/test_llm_integration.py, marked slow); loading errors use the real llama-cpp-python."""
+tests/answer/test_llm_integration.py, marked slow); loading errors use the real llama-cpp-python."""
 import pytest
 
 from rag.answer import llama_local

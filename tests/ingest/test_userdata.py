@@ -6,7 +6,7 @@ from rag.ingest.userdata import uploads_dir
 
 
 def test_the_default_data_dir_is_under_home_and_nothing_is_created(monkeypatch, tmp_path):
-    # The environment ($RAG_DATA_DIR, $XDG_DATA_HOME) is read by the CLI (tests/test_cli_settings.py), not here.
+    # The environment ($RAG_DATA_DIR, $XDG_DATA_HOME) is read by the CLI (tests/cli/test_settings.py), not here.
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "ignored"))
     folder = uploads_dir(tmp_path / "news")

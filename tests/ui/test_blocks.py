@@ -1,5 +1,5 @@
 """rag.ui.blocks: inputs Gradio refuses come back as a message the caller can act on (the real server
-path is in tests/test_serve.py; here Gradio's own check is replaced by the errors it raises)."""
+path is in tests/ui/test_serve.py; here Gradio's own check is replaced by the errors it raises)."""
 import asyncio
 
 import gradio as gr

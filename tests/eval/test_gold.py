@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "eval"
 SEEDS_DIR = ROOT / "seeds"
 FILES = {"gold": EVAL_DIR / "gold.jsonl", "dev": EVAL_DIR / "dev.jsonl"}

@@ -3,7 +3,7 @@ a real `rag serve` subprocess on loopback (real embedding model, real index on d
 a private copy of the seeds and a private uploads folder). Most tests use the rule
 reader (fast); the tests about the language model's streaming start a second
 server with the model. The issue-11 polish (themes, copy, inline errors, progress,
-filters, the phone drawer, start-up) is in test_ui_polish.py.
+filters, the phone drawer, start-up) is in tests/ui/test_polish.py.
 
 Every page load records its requests; each test ends by checking they all went
 to 127.0.0.1 (no fonts, CDN or analytics from outside).

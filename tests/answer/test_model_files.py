@@ -16,7 +16,7 @@ import pytest
 from rag.answer import model_files as mf
 from rag.errors import AnswererError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PARTS = [b"GGUF", b"\x03\x00\x00\x00"]  # joined: a GGUF magic and a version field
 JOINED = b"".join(PARTS)
 SHA = hashlib.sha256(JOINED).hexdigest()

@@ -1,7 +1,7 @@
 """What the assistant does with a model's proposal: ground it, check it, retry once, or refuse.
 
 The model is scripted here (its replies are the test's input); the index, retrieval and every check
-are real. The real model answers in tests/test_llm_integration.py."""
+are real. The real model answers in tests/answer/test_llm_integration.py."""
 import pytest
 
 from rag.answer.assistant import Assistant

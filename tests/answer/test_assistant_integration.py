@@ -1,4 +1,4 @@
-"""The assistant end to end with the rule reader: real embedding model, real FAISS index on disk, the five bundled articles (the language model: tests/test_llm_integration.py)."""
+"""The assistant end to end with the rule reader: real embedding model, real FAISS index on disk, the five bundled articles (the language model: tests/answer/test_llm_integration.py)."""
 import json
 import re
 import shutil

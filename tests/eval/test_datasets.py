@@ -10,7 +10,7 @@ import pytest
 from eval import datasets
 from eval.datasets import GoldSetError, detect_format, load, load_jsonl, sample, write_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SQUAD = {"version": "v2.0", "data": [
     {"title": "Fresno,_California", "paragraphs": [
