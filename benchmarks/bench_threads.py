@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_retrieval import SQUAD, write_squad_corpus  # noqa: E402
+from eval.metrics import percentile  # noqa: E402
 
 
 @contextmanager
@@ -63,8 +63,8 @@ def measure(search, questions: list[str], concurrency: int) -> tuple[float, floa
     with ThreadPoolExecutor(concurrency) as pool:
         times = list(pool.map(one, questions))
     wall = time.perf_counter() - t
-    ms = np.asarray(times) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95)), len(questions) / wall
+    ms = [t * 1000 for t in times]
+    return percentile(ms, 50), percentile(ms, 95), len(questions) / wall
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The folder tree is the architecture: data flows one way, and no module imports from a layer above it.
 
-Order (docs/LAYOUT-PLAN.md): the foundation (errors, records, lru, paths) < text < ingest < chunking <
+Order (docs/LAYOUT-PLAN.md): the foundation (errors, records, lru, paths, json_cache) < text < ingest < chunking <
 embedding < index < retrieval < answer < cli < ui < eval. A module may import its own layer, the foundation
 and any layer below. Imports inside functions count too: a lazy import is still a dependency. The CLI starts
 ``rag serve`` and ``rag eval`` by module *name* (``importlib``), which is the one way upward and is not an
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOUNDATION = ("rag", "rag.errors", "rag.records", "rag.lru", "rag.paths")
+FOUNDATION = ("rag", "rag.errors", "rag.records", "rag.lru", "rag.paths", "rag.json_cache")
 LAYERS = ("rag.text", "rag.ingest", "rag.chunking", "rag.embedding", "rag.index", "rag.retrieval", "rag.answer",
           "rag.cli", "rag.ui", "eval")
 

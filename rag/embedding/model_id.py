@@ -8,7 +8,7 @@ tokenizer, pooling and normalisation modules, weights, custom code) by
 relative path and content; documentation (README, model cards) is left out.
 
 Hashing 90 MB of weights takes ~0.2 s, so a digest is remembered in
-``$RAG_CACHE/model-ids.json`` (default ``~/.cache/rag``), keyed by each file's
+``<cache_dir>/model-ids.json`` (default ``~/.cache/rag``), keyed by each file's
 size, modification time and inode: a changed file is hashed again.
 
 Example:
@@ -25,6 +25,7 @@ import json
 import os
 from pathlib import Path
 
+from rag.json_cache import read_object, write_object
 from rag.paths import default_cache_dir
 
 _SUFFIXES = {".json", ".txt", ".model", ".safetensors", ".bin", ".py", ".pt", ".pth", ".msgpack", ".h5"}
@@ -55,7 +56,7 @@ def model_identity(folder: str | Path, *, cache: bool = True, cache_dir: str | P
     files = model_files(folder)
     stamp = hashlib.sha256(json.dumps([(p.relative_to(folder).as_posix(), *_stat(p)) for p in files]).encode())
     key, stamp = str(folder), stamp.hexdigest()
-    known = _read_cache(_cache_path(cache_dir)) if cache else {}
+    known = read_object(_cache_path(cache_dir)) if cache else {}
     if known.get(key, {}).get("stamp") == stamp:
         return known[key]["identity"]
     digest = hashlib.sha256()
@@ -65,7 +66,7 @@ def model_identity(folder: str | Path, *, cache: bool = True, cache_dir: str | P
             digest.update(hashlib.file_digest(f, "sha256").digest())
     identity = f"sha256:{digest.hexdigest()}"
     if cache:
-        _write_cache(_cache_path(cache_dir), {**known, key: {"stamp": stamp, "identity": identity}})
+        write_object(_cache_path(cache_dir), {**known, key: {"stamp": stamp, "identity": identity}})
     return identity
 
 
@@ -74,20 +75,3 @@ def _stat(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _read_cache(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_cache(path: Path, data: dict) -> None:
-    """Best effort: a read-only home only costs a hash per start."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass

@@ -91,8 +91,8 @@ def export(model_dir: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)  # a folder, never a hub name
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
 
     class Body(torch.nn.Module):  # positional inputs: the exporter cannot bind BERT's keyword-only extras
         def __init__(self, m):

@@ -22,12 +22,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.files import list_articles
+from rag.json_cache import read_object, write_object
 from rag.ingest.sidecar import SIDECAR
 
 Stat = tuple[int, int, int]  # size, modification time (ns), inode
@@ -69,20 +69,13 @@ def _sha256(path: str) -> str | None:
         return None
 
 
-def _read(stamp_file: Path) -> dict:
-    try:
-        data = json.loads(stamp_file.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
 
 def unchanged(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path],
               now: dict[str, Stat] | None = None) -> list[str] | None:
     """The warnings recorded with the corpus when ``folders`` still hold the articles that gave
     ``corpus_hash``; None when that is not known to be so (then read the corpus). ``now``: the
     folders' :func:`stat_files`, when the caller has just taken them."""
-    data = _read(Path(stamp_file))
+    data = read_object(Path(stamp_file))
     if (data.get("corpus_hash") != corpus_hash or data.get("code") != code_version()
             or data.get("folders") != [str(f) for f in folders]):
         return None
@@ -97,7 +90,7 @@ def unchanged(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path
                 return None
             touched[path] = [*stat, sha]  # same bytes, new stat: remember it, so it is read only once
     if touched:
-        _write(Path(stamp_file), {**data, "files": {**known, **touched}})
+        write_object(Path(stamp_file), {**data, "files": {**known, **touched}})
     return list(data.get("warnings", []))
 
 
@@ -107,7 +100,7 @@ def record(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path], 
     ``before`` were taken. Nothing is written when a file changed since (its stat differs): the
     record would otherwise vouch for bytes that were never read."""
     stamp_file = Path(stamp_file)
-    old = _read(stamp_file).get("files", {})
+    old = read_object(stamp_file).get("files", {})
     files = {}
     for path, stat in before.items():
         prior = old.get(path)
@@ -117,15 +110,6 @@ def record(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path], 
         files[path] = [*stat, sha]
     if stat_files(folders) != before:
         return
-    _write(stamp_file, {"corpus_hash": corpus_hash, "code": code_version(), "folders": [str(f) for f in folders],
+    write_object(stamp_file, {"corpus_hash": corpus_hash, "code": code_version(), "folders": [str(f) for f in folders],
                         "files": files, "warnings": list(warnings)})
 
-
-def _write(path: Path, data: dict) -> None:
-    """Atomic and best effort: an index folder the reader may not write only costs a full read next time."""
-    try:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
