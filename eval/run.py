@@ -57,8 +57,8 @@ def answerer_names(choice: str) -> tuple[str, ...]:
 
 # -- asking -----------------------------------------------------------------------------------------------------------
 
-def _record(item: datasets.GoldItem, answer, latency_ms: float, error: str | None = None) -> dict:
-    d = answer.to_dict() if answer is not None else {}
+def _record(item: datasets.GoldItem, answer, latency_ms: float, error: str | None = None, trace=None) -> dict:
+    d, trace = (answer.to_dict() if answer is not None else {}), (trace or {})
     return {"id": item.id, "kind": item.kind, "question": item.question, "history": list(item.history),
             "answerable": item.answerable, "expected": list(item.answers), "answer": d.get("text", ""),
             "short_answer": d.get("short_answer"), "refused": d.get("refused", True),
@@ -66,7 +66,9 @@ def _record(item: datasets.GoldItem, answer, latency_ms: float, error: str | Non
             "citations": [{key: c[key] for key in ("n", "doc_id", "source_path", "text", "start", "end")}
                           for c in d.get("citations", [])],
             "passages": d.get("passages", []), "query": d.get("query", item.question),
-            "latency_ms": round(latency_ms, 2), "error": error}
+            "latency_ms": round(latency_ms, 2), "error": error,
+            # why: the model's raw reply and, for a refusal, the step that refused (Assistant.ask_traced)
+            "draft": trace.get("draft"), "reason": trace.get("reason"), "support": trace.get("support")}
 
 
 def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progress: bool = True,
@@ -86,10 +88,10 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
     for item in tqdm(items, desc=f"asking {name}".strip(), unit="q", disable=not progress, file=sys.stderr):
         t0 = time.perf_counter()
         try:
-            answer, error = assistant.ask(item.question, history=[dict(t) for t in item.history]), None
+            (answer, trace), error = assistant.ask_traced(item.question, history=[dict(t) for t in item.history]), None
         except RagError as exc:
-            answer, error = None, str(exc)
-        row = {"answerer": name, **_record(item, answer, (time.perf_counter() - t0) * 1000, error)}
+            answer, trace, error = None, None, str(exc)
+        row = {"answerer": name, **_record(item, answer, (time.perf_counter() - t0) * 1000, error, trace)}
         ranking = retriever.search(row["query"], k=k) if answer is not None else []
         row["ranking"] = [{key: getattr(p, key) for key in ("doc_id", "chunk_id", "text", "start", "end", "score")}
                           for p in ranking]

@@ -34,6 +34,10 @@ class ScriptedAssistant:
     def __init__(self, retriever: Retriever, script: dict, name: str = "rules"):
         self.retriever, self.script, self.name, self.asked = retriever, script, name, []
 
+    def ask_traced(self, question, history=None):
+        answer = self.ask(question, history)
+        return answer, {"draft": answer.short_answer, "reason": "scripted refusal" if answer.refused else None}
+
     def ask(self, question, history=None):
         self.asked.append((question, history))
         passages = tuple(self.retriever.search(question, k=8))
