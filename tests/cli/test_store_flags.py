@@ -57,7 +57,7 @@ def test_ask_and_serve_answer_from_the_milvus_lite_store_as_from_faiss(corpus, t
     milvus, faiss = json.loads(out), json.loads(out_f)
     assert code == code_f == 0 and not milvus["refused"] and "Traceback" not in err
     assert (milvus["text"], milvus["citations"]) == (faiss["text"], faiss["citations"])
-    assert (tmp_path / "ix" / "milvus").is_dir() and not (tmp_path / "ix" / "CURRENT").exists()  # no FAISS index beside it
+    assert (tmp_path / "ix" / "milvus").is_dir() and not (tmp_path / "ix" / "CURRENT").exists()  # no FAISS index
 
     # This process holds the Lite folder now; another gets one line saying so, with the fix.
     other = subprocess.run([sys.executable, "-m", "rag.cli", "docs", "--corpus", str(corpus), "--store", store,
