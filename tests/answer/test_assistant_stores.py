@@ -14,7 +14,7 @@ from rag.index.faiss_store import FaissStore
 from rag.index.milvus_store import MilvusLexical, MilvusStore
 from rag.index.protocols import CHUNKS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # The development questions without history (never the gold ones): answered and refused alike.
 DEV = [json.loads(line) for line in (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
