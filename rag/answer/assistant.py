@@ -67,7 +67,8 @@ class Assistant:
                  threshold: float = THRESHOLD, llm_threshold: float = LLM_THRESHOLD, dense_weight: float = 0.5,
                  soft_min: float = 0.55, top: int = 6, margin: float = 0.08, predicate_penalty: float = 0.25,
                  rewrite: str = "rules", long_answer: int = 10, corpus_dir: str | Path | None = None,
-                 index_dir: str | Path | None = None, uploads_dir: str | Path | None = None):
+                 index_dir: str | Path | None = None, uploads_dir: str | Path | None = None, store: str = "faiss",
+                 store_timeout: float | None = None):
         if k < 1 or top < 1:
             raise ValueError(f"k and top must be at least 1; got k={k}, top={top}.")
         if not 0.0 <= soft_min <= 1.0:
@@ -76,6 +77,7 @@ class Assistant:
         self.llm_threshold, self.long_answer = llm_threshold, long_answer
         self.top, self.margin, self.predicate_penalty = top, margin, predicate_penalty
         self.corpus_dir, self.index_dir, self.uploads_dir = corpus_dir, index_dir, uploads_dir
+        self.store, self.store_timeout = store, store_timeout  # a refresh re-opens the same store
         self.embedder = retriever.embedder
         self.words = WordSimilarity(self._embed)  # word vectors do not depend on the index: kept on refresh
         self.rules = RuleAnswerer(similarity=self.words, top=top, predicate_penalty=predicate_penalty,
@@ -94,9 +96,12 @@ class Assistant:
              embed_backend: str = "auto", cache_dir: str | Path | None = None, embedder=None, answerer: str = "llm",
              llm_model: str | Path | None = None, llm_url: str | None = None, llm_name: str | None = None,
              llm_timeout: float = 30.0, llm_cache: str | Path | None = None, llm_threads: int | None = None,
-             uploads_dir: str | Path | None = None, **settings) -> "Assistant":
+             uploads_dir: str | Path | None = None, store: str = "faiss", store_timeout: float | None = None,
+             **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir`` (and of
-        ``uploads_dir``, the user's added articles, when given).
+        ``uploads_dir``, the user's added articles, when given) in ``store``: "faiss" (in the index
+        folder) or a Milvus URI such as ``milvus-lite:/data/ix.db`` (:func:`rag.index.open_index.open_index`),
+        each Milvus call given ``store_timeout`` seconds; :meth:`refresh` re-opens the same store.
 
         The embedding model is ``embedder``, else ``model`` (None: the bundled one) on
         ``embed_backend``. ``cache_dir`` (default ``~/.cache/rag``) holds the exported ONNX graph
@@ -107,13 +112,14 @@ class Assistant:
         embedder = embedder or SentenceTransformerEmbedder(model, backend=embed_backend, cache_dir=cache_dir)
         if llm_cache is None and cache_dir is not None:
             llm_cache = models_dir(cache_dir)
-        index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir, uploads_dir=uploads_dir)
+        index, _ = open_index(corpus_dir, embedder=embedder, index_dir=index_dir, uploads_dir=uploads_dir,
+                              store=store, store_timeout=store_timeout)
         note = None
         if isinstance(answerer, str):
             answerer, note = make_answerer(answerer, llm_model=llm_model, llm_url=llm_url, llm_name=llm_name,
                                            llm_timeout=llm_timeout, llm_cache=llm_cache, n_threads=llm_threads)
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
-                   index_dir=index_dir, uploads_dir=uploads_dir, **settings)
+                   index_dir=index_dir, uploads_dir=uploads_dir, store=store, store_timeout=store_timeout, **settings)
 
     def warm_up(self, *, sentences: int = 0) -> None:
         """Load the answering model now (seconds) instead of on the first question, and
@@ -157,7 +163,8 @@ class Assistant:
             raise CorpusError("this assistant was built from a Retriever, so it does not know its articles folder; "
                               "create it with Assistant.open(corpus_dir) to be able to refresh it.")
         index, status = open_index(self.corpus_dir, embedder=self.embedder, index_dir=self.index_dir,
-                                   uploads_dir=self.uploads_dir, report=report)
+                                   uploads_dir=self.uploads_dir, report=report, store=self.store,
+                                   store_timeout=self.store_timeout)
         self._swap(Retriever(index, self.embedder))
         return status
 

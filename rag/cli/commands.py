@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("-k", type=int, default=None, help="passages to read (default: the assistant's)")
     add_index_flags(p)
+    add_store_flags(p)
     add_answerer_flags(p)
     p = sub.add_parser("serve", help="the web chat")
     p.add_argument("--host", default="127.0.0.1")
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="look for articles edited, added or removed in the folder every SECONDS and re-index "
                         "(default 2; 0: never)")
     add_index_flags(p)
+    add_store_flags(p)
     add_answerer_flags(p)
     add_eval_flags(sub.add_parser("eval", help="score the assistant against a gold question set"))
     return parser

@@ -1,6 +1,7 @@
 """The flags the ``rag`` subcommands share, each defined once, and what they mean as library arguments.
 
-Groups: :func:`add_index_flags` (corpus, index, embedding model, cache, uploads), :func:`add_answerer_flags`
+Groups: :func:`add_index_flags` (corpus, index, embedding model, cache, uploads), :func:`add_store_flags`
+(where vectors and BM25 live; the build's workers), :func:`add_answerer_flags`
 (who answers) and :func:`add_eval_flags` (``rag eval`` and ``python -m eval``, the same parser both ways).
 The readers (:func:`embedding_settings`, :func:`make_embedder`, :func:`answerer_settings`, :func:`uploads_for`) turn parsed flags
 into keyword arguments, filling unset flags from the environment (:mod:`rag.cli.environment`) here at the
@@ -53,8 +54,8 @@ def add_index_flags(p: argparse.ArgumentParser, *, corpus_help: str | None = Non
 
 
 def add_store_flags(p: argparse.ArgumentParser, *, build: bool = False) -> None:
-    """--store and --store-timeout (index, search and docs; ask and serve open FAISS, as Assistant.open takes no
-    store yet); ``build`` (``rag index``): --workers and --ray too."""
+    """--store and --store-timeout (every command that opens the index: index, search, docs, ask, serve);
+    ``build`` (``rag index``): --workers and --ray too."""
     p.add_argument("--store", default="faiss", help="where vectors and BM25 live: faiss (in the index folder, "
                                                     "default), milvus-lite:PATH.db or milvus://HOST:PORT")
     p.add_argument("--store-timeout", type=float, default=None, metavar="SECONDS",
@@ -114,8 +115,9 @@ def make_embedder(args, env: Mapping[str, str] = os.environ):
 
 
 def assistant_settings(args, env: Mapping[str, str] = os.environ) -> dict:
-    """Assistant.open's keyword arguments for the index and answerer flags."""
-    return {"index_dir": args.index_dir, **embedding_settings(args, env), **answerer_settings(args)}
+    """Assistant.open's keyword arguments for the index, store and answerer flags."""
+    return {"index_dir": args.index_dir, "store": args.store, "store_timeout": args.store_timeout,
+            **embedding_settings(args, env), **answerer_settings(args)}
 
 
 def answerer_settings(args) -> dict:

@@ -47,14 +47,22 @@ def save(index: Index, index_dir) -> str:
     if not isinstance(index.vectors, FaissStore) or not isinstance(index.lexical, Bm25Index):
         raise TypeError(f"codec.save writes a FaissStore and a Bm25Index; this index holds a "
                         f"{type(index.vectors).__name__} and a {type(index.lexical).__name__}.")
-    files = {
-        "manifest.json": json.dumps(index.manifest(), indent=1).encode(),
-        "documents.json": json.dumps([asdict(d) for d in index.docs]).encode(),
-        "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode(),
-        **index.vectors.to_files(),
-        **index.lexical.to_files(),
-    }
-    return write_generation(index_dir, files)
+    return write_generation(index_dir, {**record_files(index), **index.vectors.to_files(), **index.lexical.to_files()})
+
+
+def record_files(index: Index, **manifest) -> dict[str, bytes]:
+    """The files every index keeps whatever its store: the manifest (plus the ``manifest`` items given),
+    the documents and the chunks. A store that keeps its own data (Milvus) saves only these."""
+    return {"manifest.json": json.dumps({**index.manifest(), **manifest}, indent=1).encode(),
+            "documents.json": json.dumps([asdict(d) for d in index.docs]).encode(),
+            "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode()}
+
+
+def read_records(index_dir, files: dict) -> tuple[list[DocRecord], list[Chunk]]:
+    """The documents and chunks of a generation's ``files`` (read from ``index_dir``); a damaged file is named."""
+    docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
+    chunks = _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
+    return docs, chunks
 
 
 def read_manifest(index_dir) -> dict:
@@ -123,8 +131,7 @@ def load(index_dir) -> Index:
     """Load the live generation, validating every file (the stores are read, not rebuilt)."""
     files = read_generation(index_dir)
     manifest = _manifest(files, index_dir)
-    docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
-    chunks = _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
+    docs, chunks = read_records(index_dir, files)
     vectors = _store(index_dir, files, FaissStore)
     lexical = _store(index_dir, files, Bm25Index)
     index = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=manifest["dim"],

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -91,6 +92,27 @@ def _unreachable(exc: BaseException) -> bool:
         word in text for word in ("fail connecting", "unavailable", "deadline", "timeout", "timed out"))
 
 
+def locked_elsewhere(folder: str) -> bool:
+    """Whether another process holds Milvus Lite's lock on ``folder``. Asked only after a failed
+    connect: this process's own server would have been reused, not refused."""
+    import fcntl
+
+    from milvus_lite.db import LOCK_FILENAME
+
+    try:
+        fd = os.open(os.path.join(folder, LOCK_FILENAME), os.O_RDWR)
+    except OSError:  # no folder or no lock file: nobody holds it
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
 class MilvusSession:
     """A client for one store URI; every call has ``timeout`` seconds."""
 
@@ -104,10 +126,21 @@ class MilvusSession:
         except ImportError:
             raise IndexStoreError(f"--store {store!r} needs pymilvus and milvus-lite: "
                                   "pip install 'rag[scale]'.") from None
-        # We turn each client error into one typed error naming the store; the
-        # client's own logged tracebacks would only repeat it, louder.
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-        self.client = self._guard("connect", lambda: MilvusClient(uri=target, timeout=self.timeout))
+        # We turn each client error into one typed error naming the store; the client's own logged
+        # tracebacks would only repeat it, louder. So would Milvus Lite's in-process gRPC server, which
+        # logs a traceback for each call it does not implement (the client then falls back).
+        for name in ("pymilvus", "milvus_lite", "grpc._server"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            self.client = self._guard("connect", lambda: MilvusClient(uri=target, timeout=self.timeout))
+        except IndexStoreError:
+            if store.startswith(LITE) and locked_elsewhere(target):
+                raise IndexStoreError(
+                    f"the Milvus Lite store {store!r} is open in another process (a running `rag serve`?), and "
+                    "Milvus Lite serves one process at a time. Stop that process, or serve the folder to several: "
+                    f"`python -m milvus_lite server --data-dir {target} --port 19530` and --store "
+                    "milvus://127.0.0.1:19530.") from None
+            raise
 
     def call(self, method: str, *args, **kwargs):
         """``client.<method>(*args, timeout=..., **kwargs)`` with typed errors."""

@@ -8,7 +8,11 @@ the lexical one adds ``text`` (analysed by Milvus's word tokenizer) and
 
 Milvus Lite builds the BM25 statistics of unflushed rows over the filtered
 subset only, so on Lite every write is flushed at once: a filtered score then
-equals the unfiltered one. A server needs no flush to read its own writes.
+equals the unfiltered one. A server needs no flush to read its own writes, but
+only at "Strong" consistency: at its default ("Bounded"), a search or count
+right after a write misses it for a while (a Milvus 2.3 standalone server
+returned no hits and a count of 0 just after an upsert), so an index would seem
+half-built and be rebuilt on every open. Each collection is created "Strong".
 
 Example:
     >>> split_payloads([{"doc_id": "a", "start": "3"}, {"doc_id": "b", "date": "2020-01-02"}])
@@ -84,7 +88,8 @@ class Collections:
         if not self.session.call("has_collection", name):
             schema, index = _schema(self.session, dim)
             props = {MANIFEST_KEY: json.dumps(dict(manifest or {}), sort_keys=True)}
-            self.session.call("create_collection", name, schema=schema, index_params=index, properties=props)
+            self.session.call("create_collection", name, schema=schema, index_params=index, properties=props,
+                              consistency_level="Strong")
         else:  # an existing collection is searchable only once loaded (creating one loads it)
             self.session.call("load_collection", name)
 

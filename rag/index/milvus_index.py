@@ -16,15 +16,13 @@ Example:
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
-from rag.index.chunk_index import DocRecord, Index, corpus_hash, doc_hash
-from rag.index.codec import _chunk_from_dict, _chunk_to_dict, _parse, read_manifest
+from rag.index.chunk_index import Index, corpus_hash, doc_hash
+from rag.index.codec import read_manifest, read_records, record_files
 from rag.index.generations import live_generation, read_generation, write_generation
 from rag.index.milvus_client import MilvusSession
 from rag.index.milvus_store import MilvusLexical, MilvusStore
@@ -32,20 +30,6 @@ from rag.index.protocols import CHUNKS
 from rag.ingest.corpus import Corpus
 
 SUBDIR = "milvus"
-
-
-def _save(index: Index, meta_dir: Path, store: str) -> None:
-    files = {"manifest.json": json.dumps({**index.manifest(), "store": store}, indent=1).encode(),
-             "documents.json": json.dumps([asdict(d) for d in index.docs]).encode(),
-             "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode()}
-    write_generation(meta_dir, files)
-
-
-def _records(meta_dir: Path) -> tuple[list[DocRecord], list]:
-    files = read_generation(meta_dir)
-    docs = _parse(meta_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
-    chunks = _parse(meta_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
-    return docs, chunks
 
 
 def open_milvus_index(corpus_dir: str | Path, *, store: str, embedder: Embedder, index_dir: str | Path,
@@ -68,7 +52,7 @@ def open_milvus_index(corpus_dir: str | Path, *, store: str, embedder: Embedder,
     vectors = MilvusStore(session, manifest=manifest, fresh=saved is None)
     lexical, previous, notes = MilvusLexical(vectors.session), None, []
     if saved is not None:
-        docs, chunks = _records(meta_dir)
+        docs, chunks = read_records(meta_dir, read_generation(meta_dir))
         if vectors.count(CHUNKS) == len(chunks) == len(lexical):
             previous = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=dim,
                              model=embedder.name, chunking=manifest["chunking"], model_id=embedder.identity)
@@ -86,5 +70,5 @@ def open_milvus_index(corpus_dir: str | Path, *, store: str, embedder: Embedder,
     index = build(corpus, embedder, chunker=chunker, previous=previous, progress=progress, report=report,
                   stores=(vectors, lexical))
     index.stats.warnings += notes
-    _save(index, meta_dir, store)
+    write_generation(meta_dir, record_files(index, store=store))
     return index, "updated" if previous is not None else "built"

@@ -6,12 +6,14 @@ import argparse
 import pytest
 
 from rag.cli import environment
-from rag.cli.flags import add_answerer_flags, add_index_flags, assistant_settings, embedding_settings, uploads_for
+from rag.cli.flags import (add_answerer_flags, add_index_flags, add_store_flags, assistant_settings, embedding_settings,
+                           uploads_for)
 
 
 def parse(*argv):
     p = argparse.ArgumentParser()
     add_index_flags(p)
+    add_store_flags(p)
     add_answerer_flags(p)
     return p.parse_args(list(argv))
 
@@ -31,6 +33,12 @@ def test_without_flags_or_variables_the_library_defaults_hold(tmp_path):
     assert embedding_settings(parse(), {}) == {"model": None, "embed_backend": "auto", "cache_dir": default_cache_dir()}
     settings = assistant_settings(parse("--answerer", "rules", "--index-dir", "idx"), {})
     assert settings["answerer"] == "rules" and settings["index_dir"] == "idx" and settings["llm_threads"] is None
+    assert settings["store"] == "faiss" and settings["store_timeout"] is None
+
+
+def test_the_store_flags_reach_the_assistant():
+    settings = assistant_settings(parse("--store", "milvus://10.0.0.5:19530", "--store-timeout", "3"), {})
+    assert settings["store"] == "milvus://10.0.0.5:19530" and settings["store_timeout"] == 3.0
 
 
 def test_uploads_go_under_the_data_dir_of_the_environment(tmp_path):

@@ -1,9 +1,11 @@
-"""`rag index/search/docs --store ...` and `rag index --workers/--ray` end to end with the real model."""
+"""`rag index/search/docs/ask/serve --store ...` and `rag index --workers/--ray` end to end with the real model."""
 from __future__ import annotations
 
 import json
 import shutil
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -42,6 +44,36 @@ def test_milvus_lite_store_built_by_two_workers_answers_like_faiss(corpus, tmp_p
     assert [p["chunk_id"] for p in milvus] == [p["chunk_id"] for p in json.loads(out_f)]
     code, out, _ = run(capsys, "docs", "--corpus", str(corpus), "--store", store)
     assert code == 0 and len(out.strip().splitlines()) == 5
+
+
+@pytest.mark.slow
+def test_ask_and_serve_answer_from_the_milvus_lite_store_as_from_faiss(corpus, tmp_path, capsys):
+    from serving import call, free_port, start, stop
+
+    store, question = f"milvus-lite:{tmp_path}/ask.db", "How many Turkish soldiers died?"
+    flags = ["--corpus", str(corpus), "--answerer", "rules", "--json"]
+    code, out, err = run(capsys, "ask", question, *flags, "--store", store, "--index-dir", str(tmp_path / "ix"))
+    code_f, out_f, _ = run(capsys, "ask", question, *flags)
+    milvus, faiss = json.loads(out), json.loads(out_f)
+    assert code == code_f == 0 and not milvus["refused"] and "Traceback" not in err
+    assert (milvus["text"], milvus["citations"]) == (faiss["text"], faiss["citations"])
+    assert (tmp_path / "ix" / "milvus").is_dir() and not (tmp_path / "ix" / "CURRENT").exists()  # no FAISS index
+
+    # This process holds the Lite folder now; another gets one line saying so, with the fix.
+    other = subprocess.run([sys.executable, "-m", "rag.cli", "docs", "--corpus", str(corpus), "--store", store,
+                            "--index-dir", str(tmp_path / "ix")], capture_output=True, text=True, timeout=300)
+    assert other.returncode == 2 and "open in another process" in other.stderr and "milvus_lite server" in other.stderr
+    assert len(other.stderr.strip().splitlines()) == 1, other.stderr
+
+    port, log = free_port(), tmp_path / "serve.log"
+    proc = start(corpus, port, log, "--watch", "0", "--store", f"milvus-lite:{tmp_path}/serve.db",
+                 "--index-dir", str(tmp_path / "serve-ix"))
+    try:
+        reply = call(port, "ask", question, [], 5, [], "", "")
+        assert milvus["short_answer"] in str(reply[0])
+    finally:
+        stop(proc)
+    assert (tmp_path / "serve-ix" / "milvus").is_dir() and "Traceback" not in log.read_text()
 
 
 def _free_port() -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -70,15 +72,27 @@ def test_an_unreachable_ray_cluster_is_one_clear_error(seeds_copy):
 
 @pytest.fixture(scope="module")
 def ray_address():
-    """A local Ray instance: 2 CPUs (so 2 task workers) on 127.0.0.1, stopped after the module."""
+    """A local Ray instance of its own: 2 CPUs (so 2 task workers) on 127.0.0.1, stopped after the module.
+
+    Built for a loaded 2-core machine that other test runs share: ``address="local"`` always starts a
+    new instance (never one RAY_ADDRESS or the last `ray start` names); its own temp folder, not the
+    shared /tmp/ray whose ``session_latest`` link other runs move (short: Ray's socket paths must fit
+    in 107 bytes), removed afterwards; a small object store (the tests move kilobytes); and patient
+    waits, so a worker that registers late or a heartbeat delayed by load is waited for, not reported
+    as a dead node. A task's error or a wrong index still fails the tests."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
-             # The workers import the test embedder (conftest) by module name, like a cluster imports rag.
-             runtime_env={"env_vars": {"PYTHONPATH": str(TESTS)}})
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
     try:
+        ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+                 log_to_driver=False, _temp_dir=temp, object_store_memory=100 * 2**20,
+                 # defaults: 60 s to register a worker, a node dead after 5 missed 3 s heartbeats
+                 _system_config={"worker_register_timeout_seconds": 300, "health_check_failure_threshold": 40},
+                 # The workers import the test embedder (conftest) by module name, like a cluster imports rag.
+                 runtime_env={"env_vars": {"PYTHONPATH": str(TESTS)}})
         yield ray.get_runtime_context().gcs_address
     finally:
         ray.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_ray_tasks_build_the_single_process_index(seeds_copy, ray_address):
@@ -92,7 +106,8 @@ def test_ray_tasks_build_the_single_process_index(seeds_copy, ray_address):
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_real_model_on_squad_paragraphs_gives_the_same_index(tmp_path, real_embedder):
+def test_real_model_on_squad_paragraphs_gives_the_same_index_in_processes_and_on_ray(tmp_path, real_embedder,
+                                                                                     ray_address):
     if not SQUAD.is_file():
         pytest.skip(f"SQuAD dev set not found at {SQUAD}")
     paragraphs = [p["context"] for article in json.loads(SQUAD.read_text(encoding="utf-8"))["data"][:2]
@@ -100,6 +115,7 @@ def test_real_model_on_squad_paragraphs_gives_the_same_index(tmp_path, real_embe
     for i, text in enumerate(paragraphs):
         (tmp_path / f"p{i}.txt").write_text(text + "\n", encoding="utf-8")
     single = Index.build(Corpus.from_dir(tmp_path), real_embedder)
-    spread = build_parallel(Corpus.from_dir(tmp_path), real_embedder, workers=2)
     assert len(single.chunks) >= len(paragraphs)
-    assert_same_index(single, spread, atol=1e-4)  # other batch groupings: float noise only
+    for where in ({"workers": 2}, {"ray_address": ray_address}):
+        spread = build_parallel(Corpus.from_dir(tmp_path), real_embedder, **where)
+        assert_same_index(single, spread, atol=1e-4)  # other batch groupings: float noise only
