@@ -25,7 +25,8 @@ def spans_of(text: str) -> list[tuple[int, int]]:
 
 def test_default_embed_spans_embeds_each_span_alone():
     emb = FakeEmbedder()
-    texts, pooled = embed_with_spans(emb, [TEXT, "Short one."], [spans_of(TEXT), []])
+    texts, pooled, alone = embed_with_spans(emb, [TEXT, "Short one."], [spans_of(TEXT), []])
+    assert alone == len(spans_of(TEXT))
     assert np.allclose(texts, emb.embed([TEXT, "Short one."]))
     assert np.allclose(np.stack(pooled[0]), emb.embed([TEXT[a:b] for a, b in spans_of(TEXT)]))
     assert pooled[1] == []
@@ -34,7 +35,7 @@ def test_default_embed_spans_embeds_each_span_alone():
 def test_batched_progress_reports_each_batch_and_the_end():
     seen = []
     texts = [f"text number {i}." for i in range(130)]
-    vectors, _ = embed_with_spans(FakeEmbedder(), texts, [[] for _ in texts], on_batch=lambda d, t: seen.append((d, t)))
+    vectors, _, _ = embed_with_spans(FakeEmbedder(), texts, [[] for _ in texts], on_batch=lambda d, t: seen.append((d, t)))
     assert vectors.shape == (130, 64) and seen == [(0, 130), (64, 130), (128, 130), (130, 130)]
 
 
@@ -131,3 +132,30 @@ def test_rag_search_never_imports_torch_when_onnx_serves(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "idlib" in out.stdout.lower() and out.stdout.strip().splitlines()[-1] == "False False"
+
+
+@pytest.mark.integration
+def test_a_pooled_build_with_the_real_model_reads_each_chunk_once(tmp_path):
+    from rag.embedding.sentence_embedder import SentenceTransformerEmbedder
+    from rag.index.codec import load, read_manifest
+
+    emb = SentenceTransformerEmbedder(backend="onnx", pool_sentences=True)
+    index, status = open_index(SEEDS, embedder=emb, index_dir=tmp_path / "idx")
+    chunk_texts = {c.text for c in index.chunks}
+    assert status == "built" and len(index.sentences) > 2 * len(chunk_texts)
+    # every chunk read once; a sentence the model cannot pool (past its 256 tokens) is rare
+    assert len(chunk_texts) <= index.stats.embedded <= len(chunk_texts) + len(index.sentences) // 10
+    first = {}
+    for c in index.chunks:
+        for s in c.sentences:
+            first.setdefault(s.id, c)
+    c = next(c for c in index.chunks if len(c.sentences) >= 3 and all(first[s.id] is c for s in c.sentences))
+    s = c.sentences[1]
+    _, pooled, _ = embed_with_spans(emb, [c.text], [[(s.start - c.start, s.end - c.start)]])
+    reloaded = load(tmp_path / "idx")
+    got = reloaded.vectors._collections["sentences"].vectors([s.id])[0]
+    assert float(got @ pooled[0][0]) > 0.9999  # the vector of the chunk's pass, saved and loaded
+    assert float(got @ emb.embed([s.text])[0]) < 0.999  # not the sentence read alone
+    assert read_manifest(tmp_path / "idx")["model_id"].endswith("+pooled-sentences")
+    hits = reloaded.vectors.search("sentences", emb.embed([s.text])[0], 3)
+    assert s.id in [h.id for h in hits]

@@ -12,9 +12,9 @@ Example:
     ...     dim = 2
     ...     def embed(self, texts, *, progress=False):
     ...         return np.array([[len(t), 1.0] for t in texts], np.float32)
-    >>> texts, spans = embed_with_spans(Length(), ["ab cd", "efg"], [[(0, 2), (3, 5)], []])
-    >>> texts[:, 0].tolist(), [[float(v[0]) for v in row] for row in spans]
-    ([5.0, 3.0], [[2.0, 2.0], []])
+    >>> texts, spans, alone = embed_with_spans(Length(), ["ab cd", "efg"], [[(0, 2), (3, 5)], []])
+    >>> texts[:, 0].tolist(), [[float(v[0]) for v in row] for row in spans], alone
+    ([5.0, 3.0], [[2.0, 2.0], []], 2)
 """
 from __future__ import annotations
 
@@ -29,9 +29,11 @@ BATCH = 64  # texts per model call when someone watches the progress
 
 def embed_with_spans(embedder: Embedder, texts: list[str], spans: list[list[tuple[int, int]]], *,
                      progress: bool = False, on_batch: Callable[[int, int], None] | None = None,
-                     ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
-    """``(vectors of texts, vectors of each span of each text)``; ``on_batch(done, total)`` is
-    called before each batch of :data:`BATCH` texts and once at the end."""
+                     ) -> tuple[np.ndarray, list[list[np.ndarray]], int]:
+    """``(vectors of texts, vectors of each span of each text, spans the model read on their own)``:
+    an embedder that pools spans reads a span alone only where it could not pool it; one that does
+    not pool reads every span alone. ``on_batch(done, total)`` is called before each batch of
+    :data:`BATCH` texts and once at the end."""
     if on_batch is None or progress or not texts:
         vectors, pooled = embedder.embed_spans(texts, spans, progress=progress)
     else:
@@ -44,8 +46,11 @@ def embed_with_spans(embedder: Embedder, texts: list[str], spans: list[list[tupl
         on_batch(len(texts), len(texts))
         vectors = np.concatenate(parts)
     missing = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+    wanted = [texts[i][slice(*spans[i][j])] for i, j in missing]
+    unique = list(dict.fromkeys(wanted))  # a span text repeated elsewhere is read once
     if missing:
-        alone = embedder.embed([texts[i][slice(*spans[i][j])] for i, j in missing])
-        for (i, j), v in zip(missing, alone):
-            pooled[i][j] = v
-    return vectors, pooled
+        row = dict(zip(unique, embedder.embed(unique)))
+        for (i, j), text in zip(missing, wanted):
+            pooled[i][j] = row[text]
+    spans_alone = len(unique) if embedder.pools_spans else sum(map(len, spans))
+    return vectors, pooled, spans_alone

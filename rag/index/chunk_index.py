@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
@@ -32,6 +31,7 @@ from rag.ingest.corpus import Corpus
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES, LexicalIndex, VectorStore
+from rag.index.unit_vectors import unit_vectors
 from rag.records import Chunk, Document
 
 # 2: every file checksummed (rag.index.generations), model identity by content;
@@ -85,9 +85,6 @@ class Step:
     @property
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
-
-
-EMBED_BATCH = 64  # texts per model call when a build reports progress
 
 
 @dataclass
@@ -177,7 +174,9 @@ class Index:
     def _sync(self, stale: list[Chunk], old_docs: dict, reused: set, embedder: Embedder, progress: bool,
               report: Callable[[Step], None] | None) -> int:
         """Bring the stores in line with ``self.chunks``: delete the ids of ``stale`` chunks (those of changed
-        or removed documents) that are gone, embed and upsert the new ones. Returns the number of texts embedded.
+        or removed documents) that are gone, embed and upsert the new ones (:mod:`rag.index.unit_vectors`: with an
+        embedder that pools spans, new sentences get vectors pooled from their new chunk's pass). Returns the number
+        of texts the model read.
 
         An id of a changed document whose payload is unchanged keeps its vector: ids hash the text and
         its offsets, the payload adds the date and, for a sentence, the first chunk holding it."""
@@ -196,32 +195,18 @@ class Index:
         new_chunks = [c for c in fresh if c.id not in keep_chunks]
         new_sentences = [s for s in {s.id: s for c in fresh for s in c.sentences}.values()
                          if s.id not in keep_sentences]
-        texts = [embed_text(doc[c.doc_id].path, c.text) for c in new_chunks]
-        everything = texts + [embed_text(doc[s.doc_id].path, s.text) for s in new_sentences]
-        unique = list(dict.fromkeys(everything))  # a one-sentence chunk is its sentence: embed it once
-        row = {text: i for i, text in enumerate(unique)}
-        vecs = self._embed(unique, embedder, progress, report)[[row[t] for t in everything]]
+        on_batch = (lambda done, total: report(Step("embedding", done, total))) if report and not progress else None
+        vecs = unit_vectors(new_chunks, new_sentences, lambda u: embed_text(doc[u.doc_id].path, u.text), embedder,
+                            progress=progress, on_batch=on_batch)
         payload = lambda doc_id: {"doc_id": doc_id, "date": doc[doc_id].date or ""}  # noqa: E731
         if new_chunks:
             ids, payloads = [c.id for c in new_chunks], [payload(c.doc_id) for c in new_chunks]
-            self.vectors.upsert(CHUNKS, ids, vecs[: len(ids)], payloads)
-            self.lexical.upsert(ids, texts, payloads)
+            self.vectors.upsert(CHUNKS, ids, vecs.chunks, payloads)
+            self.lexical.upsert(ids, [embed_text(doc[c.doc_id].path, c.text) for c in new_chunks], payloads)
         if new_sentences:
-            self.vectors.upsert(SENTENCES, [s.id for s in new_sentences], vecs[len(new_chunks):],
+            self.vectors.upsert(SENTENCES, [s.id for s in new_sentences], vecs.sentences,
                                 [{**payload(s.doc_id), "chunk_id": new_owner[s.id]} for s in new_sentences])
-        return len(unique)
-
-    @staticmethod
-    def _embed(texts: list[str], embedder: Embedder, progress: bool, report: Callable[[Step], None] | None):
-        """One model call, or batches with a :class:`Step` after each when someone watches."""
-        if report is None or progress or not texts:
-            return embedder.embed(texts, progress=progress)
-        parts = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            report(Step("embedding", start, len(texts)))
-            parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
-        report(Step("embedding", len(texts), len(texts)))
-        return np.concatenate(parts)
+        return vecs.embedded
 
     def manifest(self) -> dict:
         return {
