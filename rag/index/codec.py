@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
-from rag.index.generations import FIX, read_file, read_generation, write_generation
+from rag.index.generations import FIX, StaleGeneration, read_file, read_generation, write_generation
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES
@@ -47,7 +47,11 @@ def save(index: Index, index_dir) -> str:
     if not isinstance(index.vectors, FaissStore) or not isinstance(index.lexical, Bm25Index):
         raise TypeError(f"codec.save writes a FaissStore and a Bm25Index; this index holds a "
                         f"{type(index.vectors).__name__} and a {type(index.lexical).__name__}.")
-    return write_generation(index_dir, {**record_files(index), **index.vectors.to_files(), **index.lexical.to_files()})
+    files = {**record_files(index), **index.lexical.to_files()}
+    try:  # the vectors of a loaded index as its files plus a delta (rag.index.faiss_delta) ...
+        return write_generation(index_dir, {**files, **index.vectors.to_files(incremental=True)})
+    except StaleGeneration:  # ... unless another writer replaced those files meanwhile: whole
+        return write_generation(index_dir, {**files, **index.vectors.to_files()})
 
 
 def record_files(index: Index, **manifest) -> dict[str, bytes]:

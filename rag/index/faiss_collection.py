@@ -57,6 +57,11 @@ class Collection:
         self.groups: dict[tuple, set[int]] = {}  # (doc_id, date) -> labels: filters read groups, not vectors
         self.tombstones: set[int] = set()        # deleted HNSW labels still in the graph
         self.next_label = 0
+        # Since the files this collection was loaded from (rag.index.faiss_delta): their checksums (None when
+        # there are none to build on), the labels added since and the labels of those files deleted since.
+        self.base: dict[str, str] | None = None
+        self.added: set[int] = set()
+        self.removed: set[int] = set()
 
     @classmethod
     def empty(cls, kind: str, dim: int, settings: Mapping) -> Collection:
@@ -76,6 +81,7 @@ class Collection:
         labels = np.arange(self.next_label, self.next_label + len(ids), dtype=np.int64)
         self.next_label += len(ids)
         self.index.add_with_ids(x, labels)
+        self.added.update(labels.tolist())
         for i, label, payload in zip(ids, labels.tolist(), payloads):
             self._remember(i, label, {str(k): str(v) for k, v in payload.items() if v is not None})
 
@@ -88,6 +94,7 @@ class Collection:
         if not labels:
             return
         for label in labels:
+            (self.added.discard if label in self.added else self.removed.add)(label)
             del self.id_of[label]
             p = self.payload.pop(label)
             key = (p.get("doc_id"), p.get("date"))
@@ -108,6 +115,7 @@ class Collection:
         if vectors is not None:
             self.index.add_with_ids(vectors, live)
         self.tombstones.clear()
+        self.base = None  # a new graph: the next save writes it whole
 
     def labels_where(self, where: Filter) -> np.ndarray:
         """Labels whose payload ``where`` admits, found through the groups (one test per group, not per vector)."""

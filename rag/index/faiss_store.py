@@ -36,6 +36,7 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Iterable, Mapping, Sequence
 
@@ -43,7 +44,8 @@ import faiss
 import numpy as np
 
 from rag.index.faiss_collection import Collection, as_unit_matrix
-from rag.index.generations import read_file
+from rag.index.faiss_delta import apply_delta, delta_name, encode_delta, worth_a_delta
+from rag.index.generations import Reuse, read_file
 from rag.index.protocols import COLLECTIONS, Filter, Hit
 
 KINDS = ("auto", "flat", "hnsw")
@@ -138,12 +140,18 @@ class FaissStore:
         c = self._collections.get(self._check_name(collection))
         return None if c is None else c.kind
 
-    def to_files(self) -> dict[str, bytes]:
+    def to_files(self, *, incremental: bool = False) -> dict[str, bytes | Reuse]:
         """``{"vectors.json": settings, "<collection>.faiss": index, "<collection>.ids.json": ids and payloads}``;
-        the index generation checksums each file, so faiss only ever parses checked bytes."""
-        files = {"vectors.json": json.dumps({"dim": self.dim, "settings": self.settings,
-                                             "collections": sorted(self._collections)}).encode()}
+        the index generation checksums each file, so faiss only ever parses checked bytes. ``incremental``: a
+        collection changed little since it was loaded keeps its files (:class:`Reuse`) beside a
+        ``<collection>.delta.npz`` (:mod:`rag.index.faiss_delta`)."""
+        files: dict[str, bytes | Reuse] = {"vectors.json": json.dumps(
+            {"dim": self.dim, "settings": self.settings, "collections": sorted(self._collections)}).encode()}
         for name, c in self._collections.items():
+            if incremental and worth_a_delta(c):
+                files[f"{name}.faiss"], files[f"{name}.ids.json"] = Reuse(c.base["faiss"]), Reuse(c.base["ids"])
+                files[delta_name(name)] = encode_delta(c)
+                continue
             files[f"{name}.faiss"] = faiss.serialize_index(c.index).tobytes()
             files[f"{name}.ids.json"] = json.dumps(c.state(), ensure_ascii=False).encode()
         return files
@@ -156,8 +164,11 @@ class FaissStore:
         for name in read_file(files, "vectors.json", lambda _: [store._check_name(n) for n in meta["collections"]]):
             index = read_file(files, f"{name}.faiss", lambda b: faiss.deserialize_index(np.frombuffer(b, np.uint8)))
             state = read_file(files, f"{name}.ids.json", json.loads)
-            store._collections[name] = read_file(
+            c = store._collections[name] = read_file(
                 files, f"{name}.ids.json", lambda _: Collection.restore(index, state, store.dim, store.settings))
+            c.base = {"faiss": _digest(files, f"{name}.faiss"), "ids": _digest(files, f"{name}.ids.json")}
+            if delta_name(name) in files:
+                read_file(files, delta_name(name), lambda b: apply_delta(c, b, c.base))
         return store
 
     def _check_name(self, collection: str) -> str:
@@ -171,3 +182,9 @@ class FaissStore:
             kind = s["kind"] if s["kind"] != "auto" else "hnsw" if create_for > s["approx_threshold"] else "flat"
             self._collections[name] = Collection.empty(kind, self.dim, s)
         return self._collections[name]
+
+
+def _digest(files: Mapping[str, bytes], name: str) -> str:
+    """The checksum of ``files[name]``: the one the generation checked it against, if it says."""
+    known = getattr(files, "digests", {}).get(name)
+    return known or hashlib.sha256(files[name]).hexdigest()

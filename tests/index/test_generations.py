@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from rag.index import generation_files as reader
 from rag.index import generations as store
 from rag.errors import IndexFormatError, IndexStoreError
 from rag.index.generations import POINTER, live_generation, read_generation, write_generation
@@ -168,7 +169,7 @@ def test_a_reader_whose_generation_is_removed_under_it_reads_the_new_one(tmp_pat
     """Deterministic form of the race: two writes land between reading CURRENT and the files."""
     write_generation(tmp_path, FILES)
     new = {name: data + b" new" for name, data in FILES.items()}
-    real, calls = store._read_checked, []
+    real, calls = reader._read_checked, []
 
     def writes_in_between(index_dir, name, digest, only):
         if not calls:
@@ -178,7 +179,7 @@ def test_a_reader_whose_generation_is_removed_under_it_reads_the_new_one(tmp_pat
         calls.append(name)
         return real(index_dir, name, digest, only)
 
-    monkeypatch.setattr(store, "_read_checked", writes_in_between)
+    monkeypatch.setattr(reader, "_read_checked", writes_in_between)
     assert read_generation(tmp_path) == new
     assert len(calls) == 2 and calls[0] != calls[1]
 
