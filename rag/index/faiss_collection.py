@@ -55,6 +55,7 @@ class Collection:
         self.id_of: dict[int, str] = {}
         self.payload: dict[int, dict] = {}
         self.groups: dict[tuple, set[int]] = {}  # (doc_id, date) -> labels: filters read groups, not vectors
+        self.shared: dict[tuple, dict] = {}        # (doc_id, date) -> the first payload of the group
         self.tombstones: set[int] = set()        # deleted HNSW labels still in the graph
         self.next_label = 0
         # Since the files this collection was loaded from (rag.index.faiss_delta): their checksums (None when
@@ -81,26 +82,33 @@ class Collection:
         labels = np.arange(self.next_label, self.next_label + len(ids), dtype=np.int64)
         self.next_label += len(ids)
         self.index.add_with_ids(x, labels)
-        self.added.update(labels.tolist())
+        if self.base is not None:  # a journal only where a delta can be saved (a fresh build writes whole)
+            self.added.update(labels.tolist())
         for i, label, payload in zip(ids, labels.tolist(), payloads):
             self._remember(i, label, {str(k): str(v) for k, v in payload.items() if v is not None})
 
     def _remember(self, id_: str, label: int, payload: dict) -> None:
+        key = (payload.get("doc_id"), payload.get("date"))
+        if key not in self.groups:
+            self.groups[key], self.shared[key] = set(), payload
+        elif self.shared[key] == payload:  # chunks of one document share one payload object, not a copy each
+            payload = self.shared[key]
         self.label_of[id_], self.id_of[label], self.payload[label] = label, id_, payload
-        self.groups.setdefault((payload.get("doc_id"), payload.get("date")), set()).add(label)
+        self.groups[key].add(label)
 
     def delete(self, ids: Iterable[str]) -> None:
         labels = [self.label_of.pop(i) for i in dict.fromkeys(ids) if i in self.label_of]
         if not labels:
             return
         for label in labels:
-            (self.added.discard if label in self.added else self.removed.add)(label)
+            if self.base is not None:
+                (self.added.discard if label in self.added else self.removed.add)(label)
             del self.id_of[label]
             p = self.payload.pop(label)
             key = (p.get("doc_id"), p.get("date"))
             self.groups[key].discard(label)
             if not self.groups[key]:
-                del self.groups[key]
+                del self.groups[key], self.shared[key]
         if self.kind == "flat":  # flat compacts its rows in place; nothing is re-added
             self.index.remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
         else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
@@ -115,7 +123,7 @@ class Collection:
         if vectors is not None:
             self.index.add_with_ids(vectors, live)
         self.tombstones.clear()
-        self.base = None  # a new graph: the next save writes it whole
+        self.base, self.added, self.removed = None, set(), set()  # a new graph: the next save writes it whole
 
     def labels_where(self, where: Filter) -> np.ndarray:
         """Labels whose payload ``where`` admits, found through the groups (one test per group, not per vector)."""
