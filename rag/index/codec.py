@@ -10,7 +10,7 @@ as a Python traceback. An index of an older format raises
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
@@ -25,8 +25,14 @@ from rag.records import Chunk, Sentence
 FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.json", "bm25.json", "bm25.npz")
 
 
+def _shallow(record) -> dict:
+    """A record's fields as a dict. Not ``asdict``: it deep-copies every field (and every sentence of a
+    chunk only to replace them): saving bench_open's 10,000 articles took 1.0 s with it, 0.4 s without."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def _chunk_to_dict(c: Chunk) -> dict:
-    d = asdict(c)
+    d = _shallow(c)
     d["sentences"] = [[s.id, s.start, s.end] for s in c.sentences]  # texts are slices of the chunk
     return d
 
@@ -58,7 +64,7 @@ def record_files(index: Index, **manifest) -> dict[str, bytes]:
     """The files every index keeps whatever its store: the manifest (plus the ``manifest`` items given),
     the documents and the chunks. A store that keeps its own data (Milvus) saves only these."""
     return {"manifest.json": json.dumps({**index.manifest(), **manifest}, indent=1).encode(),
-            "documents.json": json.dumps([asdict(d) for d in index.docs]).encode(),
+            "documents.json": json.dumps([_shallow(d) for d in index.docs]).encode(),
             "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode()}
 
 
