@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
 from rag.ingest.files import is_html
