@@ -153,3 +153,35 @@ def test_a_kill_at_each_step_of_an_incremental_save_leaves_a_whole_generation(tm
     write_generation(index_dir, FaissStore.from_files(read_generation(index_dir)).to_files(incremental=True))
     assert not [p for p in index_dir.iterdir() if p.name.endswith(".tmp")]  # what the kills left is cleared
     assert FaissStore.from_files(read_generation(index_dir)).count(CHUNKS) == n
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_store_saved_as_base_plus_delta_loads_as_it_was(tmp_path, kind):
+    """Upserts, replacements and deletes (HNSW: tombstones) survive a save as base + delta and a load."""
+    rng = np.random.default_rng(3)
+
+    def unit(n):
+        x = rng.standard_normal((n, 16)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    s = FaissStore(dim=16, kind=kind)
+    s.upsert(CHUNKS, [f"v{i}" for i in range(60)], unit(60), [{"doc_id": f"d{i % 6}"} for i in range(60)])
+    write_generation(tmp_path, s.to_files())
+    s = FaissStore.from_files(read_generation(tmp_path))
+    s.delete(CHUNKS, ["v1", "v2", "v50"])
+    s.upsert(CHUNKS, ["v3", "new"], unit(2), [{"doc_id": "d9"}, {"doc_id": "d9"}])  # a replaced id and a new one
+    files = s.to_files(incremental=True)
+    assert isinstance(files["chunks.faiss"], store.Reuse) and "chunks.delta.npz" in files
+    write_generation(tmp_path, files)
+    loaded = FaissStore.from_files(read_generation(tmp_path))
+    ca, cb = s._collections[CHUNKS], loaded._collections[CHUNKS]
+    assert loaded.ids(CHUNKS) == s.ids(CHUNKS) and "v1" not in loaded.ids(CHUNKS) and loaded.count(CHUNKS) == 58
+    assert cb.tombstones == ca.tombstones and (kind == "flat") == (not cb.tombstones)
+    ids = sorted(s.ids(CHUNKS))
+    assert np.array_equal(ca.vectors(ids), cb.vectors(ids))
+    assert [cb.payload[cb.label_of[i]] for i in ids] == [ca.payload[ca.label_of[i]] for i in ids]
+    for q in unit(5):
+        assert [h.id for h in loaded.search(CHUNKS, q, 5)] == [h.id for h in s.search(CHUNKS, q, 5)]
+    assert [h.id for h in loaded.search(CHUNKS, cb.vectors(["new"])[0], 3)][0] == "new"
+    loaded.upsert(CHUNKS, ["later"], unit(1), [{"doc_id": "d9"}])  # the journal goes on from the delta
+    assert sorted(cb.added) == sorted(cb.label_of[i] for i in ("v3", "new", "later"))
