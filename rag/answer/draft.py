@@ -65,13 +65,15 @@ class Answerer(Protocol):
     """Proposes a short answer from ranked evidence sentences.
 
     ``strict`` asks for a second, stricter attempt after a proposal failed
-    grounding; ``shorter`` asks again after a sentence-long proposal;
+    grounding; ``expect`` (an answer kind such as "date") asks again after a
+    proposal of the wrong type; ``shorter`` asks again after a sentence-long proposal;
     ``on_token`` receives generated text as it comes (streaming)."""
 
     name: str
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history: Sequence[tuple[str, str]] = (), *,
-               strict: bool = False, shorter: bool = False, on_token: OnToken | None = None) -> Draft: ...
+               strict: bool = False, shorter: bool = False, expect: str | None = None,
+               on_token: OnToken | None = None) -> Draft: ...
 
 
 class ChatModel(Protocol):

@@ -4,9 +4,10 @@ A proposal counts only if it occurs in a retrieved sentence after
 normalising case, whitespace and quote marks (and, failing that, without a
 leading article: "the Kremlin" for "Kremlin"). Small models drop quote
 marks ('entrenched provisions' for '"entrenched" provisions') and write
-numbers as digits ("9" for "nine"), so two looser readings follow, each
+numbers as digits ("9" for "nine"), so looser readings follow, each
 applied to both texts alike: without quote marks, then with every number
-as its value. The match gives exact character offsets into the sentence,
+as its value, then words only (punctuation, "and" and accents dropped: a
+list "A, B, C" for "A, B and C", "Erdogan" for "Erdoğan"). The match gives exact character offsets into the sentence,
 and so into the source file; what is shown is the sentence's own text
 there, and the sentence becomes the citation. Nothing is ever paraphrased
 or repaired.
@@ -21,10 +22,14 @@ Example:
     >>> s = 'nine nations share "entrenched" provisions'
     >>> [s[slice(*locate(p, s))] for p in ("9 nations", "entrenched provisions")]
     ['nine nations', '"entrenched" provisions']
+    >>> s = "Talks ran at the level of presidents, ministries and experts, Erdoğan said."
+    >>> [s[slice(*locate(p, s))] for p in ("presidents, ministries, experts", "Erdogan")]
+    ['presidents, ministries and experts', 'Erdoğan']
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Sequence
 
 from rag.text.values import numbers
@@ -82,7 +87,33 @@ def _valued(norm: str, where: list[int]) -> tuple[str, list[int]]:
     return _replace(norm, where, numbers(norm))
 
 
-_READINGS = (lambda n, w: (n, w), _unquoted, lambda n, w: _valued(*_unquoted(n, w)))
+_WORD = re.compile(r"\w+")
+_JOINERS = frozenset({"and", "&"})  # "A, B and C" written "A, B, C": the list is the same
+
+
+def _fold(ch: str) -> str:
+    """One character without its accent ("ğ" -> "g"), so the text keeps its length."""
+    return next((c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)), ch)
+
+
+def _worded(norm: str, where: list[int]) -> tuple[str, list[int]]:
+    """Only the words, accents folded, one space between them and no "and": the last reading,
+    for a model that rewrote a list's commas and conjunctions or dropped a hyphen or an accent
+    ("presidents, ministries, experts" for "presidents, ministries and experts")."""
+    out, new_where = [], []
+    for m in _WORD.finditer(norm):
+        if m.group().lower() in _JOINERS:
+            continue
+        if out:
+            out.append(" ")
+            new_where.append(new_where[-1])
+        out.extend(_fold(c) for c in m.group())
+        new_where += where[m.start():m.end()]
+    return "".join(out), new_where
+
+
+_READINGS = (lambda n, w: (n, w), _unquoted, lambda n, w: _valued(*_unquoted(n, w)),
+             lambda n, w: _worded(*_valued(*_unquoted(n, w))))
 
 
 def _balanced(sentence: str, start: int, end: int) -> tuple[int, int]:

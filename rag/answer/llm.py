@@ -34,6 +34,12 @@ STRICT = (" Your previous reply was not found in the context. Copy the words exa
           "context, character for character: no rewording, no explanation.")
 SHORTER = (" Your previous reply was a whole sentence. Reply with only the few words of the context that answer "
            "the question.")
+# After a reply of the wrong type: what the question asks for, by answer kind (rag.answer.qtype).
+EXPECTED = {**dict.fromkeys(("number", "money", "percent", "quantity", "age"), "a number"),
+            **dict.fromkeys(("date", "duration", "frequency"), "a date, day or time"),
+            "person": "a person's name", "org": "the name of an organisation", "place": "the name of a place",
+            "nationality": "a nationality", "name": "a name"}
+WRONG_TYPE = " Your previous reply did not answer what the question asks. The answer must be {}, copied from the context."
 YES_NO = ("You answer yes/no questions using only the given news context. Reply with exactly one word: yes or no. "
           "If the context does not say, reply exactly: unanswerable")
 ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no (answer|information)|"
@@ -74,9 +80,11 @@ def context(evidence: Sequence[Evidence], *, n_passages: int = 6, n_sentences: i
 
 
 def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, strict: bool = False,
-             shorter: bool = False) -> list:
+             shorter: bool = False, expect: str | None = None) -> list:
     text = "\n".join(" ".join(e.text.split())[:MAX_SENTENCE_CHARS] for e in sentences)
     system = YES_NO if yes_no else SYSTEM + (STRICT if strict else "") + (SHORTER if shorter else "")
+    if expect in EXPECTED and not yes_no:
+        system += WRONG_TYPE.format(EXPECTED[expect])
     return [{"role": "system", "content": system},
             {"role": "user", "content": f"Context: {text}\n\nQuestion: {question}"}]
 
@@ -101,13 +109,14 @@ class LLMAnswerer:
             warm()
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
-               shorter: bool = False, on_token: OnToken | None = None) -> Draft:
+               shorter: bool = False, expect: str | None = None, on_token: OnToken | None = None) -> Draft:
         """Ask the model; raises AnswererError when the model cannot answer at all."""
         sentences = context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)
         if not sentences:
             return Draft(None, (), self.name, note="nothing was retrieved")
         yes_no = question.atype.kind == "yesno"
-        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict, shorter=shorter),
+        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict, shorter=shorter,
+                                          expect=expect),
                                  max_tokens=4 if yes_no else self.max_tokens, timeout=self.timeout,
                                  on_token=on_token)
         proposal = parse_reply(raw)

@@ -70,10 +70,12 @@ def choose(answerer, rules, q: Question, evidence, history, picks: list[Pick], t
 
 def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: dict, on_token, *,
             predicate_penalty: float, long_answer: int) -> Pick | None:
-    """The model's grounded answer, retried once with a stricter prompt; None to refuse.
+    """The model's grounded answer, retried once with a stricter prompt (copy exactly, or: the
+    answer must be a date, a number, a name...); None to refuse.
     ``trace`` receives the model's raw text and, on a refusal, the reason."""
-    for strict in (False, True):
-        draft = answerer.answer(q, evidence, history, strict=strict, on_token=None if strict else on_token)
+    retry: dict = {}  # the second attempt says what failed: not verbatim, or not the type asked for
+    for attempt in (0, 1):
+        draft = answerer.answer(q, evidence, history, on_token=None if attempt else on_token, **retry)
         trace["draft"] = draft.raw
         if draft.abstained:
             trace["reason"] = f"abstained: {draft.note}"
@@ -95,6 +97,7 @@ def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: 
             return shorten(answerer, q, evidence, history, picks, best, trace, predicate_penalty=predicate_penalty,
                            long_answer=long_answer)
         trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
+        retry = {"strict": True} if best is None else {"expect": q.atype.kind}
     return None
 
 

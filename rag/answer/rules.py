@@ -40,7 +40,7 @@ class RuleAnswerer:
                     predicate_penalty=self.predicate_penalty, similarity=self.similarity, soft_min=self.soft_min)
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
-               shorter: bool = False, on_token: OnToken | None = None) -> Draft:
+               shorter: bool = False, expect: str | None = None, on_token: OnToken | None = None) -> Draft:
         picks = self.picks(question, evidence)
         if not picks:
             return Draft(None, (), self.name, note="no sentence states an answer of the expected kind")

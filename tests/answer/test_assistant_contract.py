@@ -5,7 +5,7 @@ are real. The real model answers in tests/answer/test_llm_integration.py."""
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.llm import LLMAnswerer, STRICT
+from rag.answer.llm import EXPECTED, LLMAnswerer, STRICT
 from rag.errors import AnswererError
 from rag.retrieval.retriever import Retriever
 
@@ -51,10 +51,19 @@ def test_abstention_is_a_refusal_without_retry(seeds_index):
     assert answer.refused and len(chat.calls) == 1
 
 
-def test_an_answer_of_the_wrong_type_is_refused(seeds_index):
+def test_an_answer_of_the_wrong_type_is_retried_naming_the_type_then_refused(seeds_index):
     assistant, chat = make(seeds_index, "Turkish", "Turkish")
     answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
     assert answer.refused and len(chat.calls) == 2
+    retry = chat.calls[1][0]["content"]
+    assert EXPECTED["number"] in retry and STRICT not in retry  # it was found; it was not a number
+    assert EXPECTED["number"] not in chat.calls[0][0]["content"]
+
+
+def test_a_retry_of_the_right_type_is_answered(seeds_index):
+    assistant, chat = make(seeds_index, "Turkish soldiers", "33")
+    answer = assistant.ask("How many Turkish soldiers were killed in the air strike?")
+    assert not answer.refused and answer.short_answer == "33" and len(chat.calls) == 2
 
 
 def test_a_yes_about_a_figure_the_sentence_does_not_state_is_never_shown(seeds_index):

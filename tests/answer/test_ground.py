@@ -46,3 +46,18 @@ def test_the_looser_readings_never_change_a_figure():
     assert locate("12 members", "The council of eleven members") is None
     assert locate("1", "A total of 133 people") is None
     assert locate("25", "at least 2,500 pages") is None
+
+
+def test_the_words_reading_finds_a_rewritten_list_a_dropped_hyphen_or_accent():
+    sentence = "Contacts run at the level of presidents, defence ministries and experts, said Erdoğan's aide."
+    for proposal, shown in [("presidents, defence ministries, experts", "presidents, defence ministries and experts"),
+                            ("Erdogan's aide", "Erdoğan's aide"), ("defence-ministries", "defence ministries")]:
+        start, end = locate(proposal, sentence)
+        assert sentence[start:end] == shown
+
+
+def test_the_words_reading_keeps_word_order_and_word_edges():
+    sentence = "Moscow and Ankara kept talking; the minister said 133 times."
+    assert locate("Ankara, Moscow", sentence) is None  # another order is another claim
+    assert locate("33 times", sentence) is None
+    assert locate("kept, talking", sentence) == (18, 30)
