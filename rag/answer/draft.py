@@ -64,16 +64,17 @@ class Draft:
 class Answerer(Protocol):
     """Proposes a short answer from ranked evidence sentences.
 
-    ``strict`` asks for a second, stricter attempt after a proposal failed
-    grounding; ``expect`` (an answer kind such as "date") asks again after a
-    proposal of the wrong type; ``shorter`` asks again after a sentence-long proposal;
+    ``retry`` asks a second time and names what was wrong with the first
+    proposal: "verbatim" (not found in the evidence), "echo" (it only repeated
+    the question) or the answer kind the question asks for ("number", "date",
+    ...: the proposal was of another type); ``shorter`` asks again after a
+    sentence-long proposal;
     ``on_token`` receives generated text as it comes (streaming)."""
 
     name: str
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history: Sequence[tuple[str, str]] = (), *,
-               strict: bool = False, shorter: bool = False, expect: str | None = None,
-               on_token: OnToken | None = None) -> Draft: ...
+               retry: str | None = None, shorter: bool = False, on_token: OnToken | None = None) -> Draft: ...
 
 
 class ChatModel(Protocol):

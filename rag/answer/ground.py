@@ -6,8 +6,8 @@ leading article: "the Kremlin" for "Kremlin"). Small models drop quote
 marks ('entrenched provisions' for '"entrenched" provisions') and write
 numbers as digits ("9" for "nine"), so looser readings follow, each
 applied to both texts alike: without quote marks, then with every number
-as its value, then words only (punctuation, "and" and accents dropped: a
-list "A, B, C" for "A, B and C", "Erdogan" for "Erdoğan"). The match gives exact character offsets into the sentence,
+as its value, then words only (punctuation, "and", accents and plural endings dropped:
+a list "A, B, C" for "A, B and C", "Erdogan" for "Erdoğan", "24 years" for "24-year"). The match gives exact character offsets into the sentence,
 and so into the source file; what is shown is the sentence's own text
 there, and the sentence becomes the citation. Nothing is ever paraphrased
 or repaired.
@@ -107,9 +107,25 @@ def _worded(norm: str, where: list[int]) -> tuple[str, list[int]]:
         if out:
             out.append(" ")
             new_where.append(new_where[-1])
-        out.extend(_fold(c) for c in m.group())
-        new_where += where[m.start():m.end()]
+        word, at = "".join(_fold(c) for c in m.group()), where[m.start():m.end()]
+        cut = _plural(word)
+        out.append(word[:len(word) - cut])
+        new_where += at[:len(at) - cut - 1] + at[-1:]  # the stem's last letter stands for the whole word
     return "".join(out), new_where
+
+
+def _plural(word: str) -> int:
+    """Letters of a plural ending to drop ("years" -> "year", "congresses" -> "congress"), so
+    "24 years" is found as "24-year"; never in a figure or a short word.
+
+    >>> [_plural(w) for w in ("years", "congresses", "boxes", "congress", "bus", "2000s")]
+    [1, 2, 2, 0, 0, 0]
+    """
+    if len(word) < 4 or not word.isalpha():
+        return 0
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return 2
+    return 1 if word.endswith("s") and not word.endswith(("ss", "us", "is")) else 0
 
 
 _READINGS = (lambda n, w: (n, w), _unquoted, lambda n, w: _valued(*_unquoted(n, w)),

@@ -40,6 +40,9 @@ EXPECTED = {**dict.fromkeys(("number", "money", "percent", "quantity", "age"), "
             "person": "a person's name", "org": "the name of an organisation", "place": "the name of a place",
             "nationality": "a nationality", "name": "a name"}
 WRONG_TYPE = " Your previous reply did not answer what the question asks. The answer must be {}, copied from the context."
+ECHO = (" Your previous reply only repeated words of the question. Reply with the answer itself, copied from the "
+        "context.")
+RETRIES = {"verbatim": STRICT, "echo": ECHO}  # retry reasons (rag.answer.draft.Answerer) -> the system's added rule
 YES_NO = ("You answer yes/no questions using only the given news context. Reply with exactly one word: yes or no. "
           "If the context does not say, reply exactly: unanswerable")
 ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no (answer|information)|"
@@ -79,12 +82,12 @@ def context(evidence: Sequence[Evidence], *, n_passages: int = 6, n_sentences: i
     return chosen[:n_sentences]
 
 
-def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, strict: bool = False,
-             shorter: bool = False, expect: str | None = None) -> list:
+def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, retry: str | None = None,
+             shorter: bool = False) -> list:
     text = "\n".join(" ".join(e.text.split())[:MAX_SENTENCE_CHARS] for e in sentences)
-    system = YES_NO if yes_no else SYSTEM + (STRICT if strict else "") + (SHORTER if shorter else "")
-    if expect in EXPECTED and not yes_no:
-        system += WRONG_TYPE.format(EXPECTED[expect])
+    system = YES_NO if yes_no else SYSTEM + (SHORTER if shorter else "")
+    if retry is not None and not yes_no:
+        system += RETRIES.get(retry) or (WRONG_TYPE.format(EXPECTED[retry]) if retry in EXPECTED else STRICT)
     return [{"role": "system", "content": system},
             {"role": "user", "content": f"Context: {text}\n\nQuestion: {question}"}]
 
@@ -108,15 +111,14 @@ class LLMAnswerer:
         if warm is not None:
             warm()
 
-    def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
-               shorter: bool = False, expect: str | None = None, on_token: OnToken | None = None) -> Draft:
+    def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, retry: str | None = None,
+               shorter: bool = False, on_token: OnToken | None = None) -> Draft:
         """Ask the model; raises AnswererError when the model cannot answer at all."""
         sentences = context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)
         if not sentences:
             return Draft(None, (), self.name, note="nothing was retrieved")
         yes_no = question.atype.kind == "yesno"
-        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, strict=strict, shorter=shorter,
-                                          expect=expect),
+        raw = self.chat.complete(messages(question.text, sentences, yes_no=yes_no, retry=retry, shorter=shorter),
                                  max_tokens=4 if yes_no else self.max_tokens, timeout=self.timeout,
                                  on_token=on_token)
         proposal = parse_reply(raw)

@@ -70,12 +70,13 @@ def choose(answerer, rules, q: Question, evidence, history, picks: list[Pick], t
 
 def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: dict, on_token, *,
             predicate_penalty: float, long_answer: int) -> Pick | None:
-    """The model's grounded answer, retried once with a stricter prompt (copy exactly, or: the
-    answer must be a date, a number, a name...); None to refuse.
+    """The model's grounded answer, retried once with a prompt that says what was wrong (not
+    copied exactly, only the question's words, or not the date, number or name asked for);
+    None to refuse.
     ``trace`` receives the model's raw text and, on a refusal, the reason."""
-    retry: dict = {}  # the second attempt says what failed: not verbatim, or not the type asked for
+    retry = None  # the second attempt says what failed: not verbatim, an echo, or not the type asked for
     for attempt in (0, 1):
-        draft = answerer.answer(q, evidence, history, on_token=None if attempt else on_token, **retry)
+        draft = answerer.answer(q, evidence, history, retry=retry, on_token=None if attempt else on_token)
         trace["draft"] = draft.raw
         if draft.abstained:
             trace["reason"] = f"abstained: {draft.note}"
@@ -92,12 +93,12 @@ def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: 
                 trace["reason"] = "its sentence does not name what the question names"
                 return None
             if echoes(best.value, q.text):
-                trace["reason"] = "the answer only repeats the question"
-                return None
+                trace["reason"], retry = "the answer only repeats the question", "echo"
+                continue
             return shorten(answerer, q, evidence, history, picks, best, trace, predicate_penalty=predicate_penalty,
                            long_answer=long_answer)
         trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
-        retry = {"strict": True} if best is None else {"expect": q.atype.kind}
+        retry = "verbatim" if best is None else q.atype.kind
     return None
 
 

@@ -39,8 +39,8 @@ class RuleAnswerer:
         return read(list(evidence), question.atype, question.terms, set(question.words), top=self.top,
                     predicate_penalty=self.predicate_penalty, similarity=self.similarity, soft_min=self.soft_min)
 
-    def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, strict: bool = False,
-               shorter: bool = False, expect: str | None = None, on_token: OnToken | None = None) -> Draft:
+    def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, retry: str | None = None,
+               shorter: bool = False, on_token: OnToken | None = None) -> Draft:
         picks = self.picks(question, evidence)
         if not picks:
             return Draft(None, (), self.name, note="no sentence states an answer of the expected kind")

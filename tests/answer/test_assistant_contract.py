@@ -5,7 +5,7 @@ are real. The real model answers in tests/answer/test_llm_integration.py."""
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.llm import EXPECTED, LLMAnswerer, STRICT
+from rag.answer.llm import ECHO, EXPECTED, LLMAnswerer, STRICT
 from rag.errors import AnswererError
 from rag.retrieval.retriever import Retriever
 
@@ -58,6 +58,16 @@ def test_an_answer_of_the_wrong_type_is_retried_naming_the_type_then_refused(see
     retry = chat.calls[1][0]["content"]
     assert EXPECTED["number"] in retry and STRICT not in retry  # it was found; it was not a number
     assert EXPECTED["number"] not in chat.calls[0][0]["content"]
+
+
+def test_an_echo_of_the_question_is_retried_saying_so(seeds_index):
+    question = "Which news agency supplied the photo of the Admiral Makarov in the Bosphorus?"
+    assistant, chat = make(seeds_index, "Admiral Makarov", "Reuters")
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.short_answer == "Reuters" and len(chat.calls) == 2
+    assert ECHO in chat.calls[1][0]["content"] and ECHO not in chat.calls[0][0]["content"]
+    assistant, chat = make(seeds_index, "Admiral Makarov", "the Admiral Makarov")
+    assert assistant.ask(question).refused and len(chat.calls) == 2  # an echo twice is no answer
 
 
 def test_a_retry_of_the_right_type_is_answered(seeds_index):

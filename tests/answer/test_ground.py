@@ -12,7 +12,9 @@ def test_locate_ignores_case_whitespace_and_quote_style_and_gives_exact_offsets(
 def test_locate_refuses_partial_words_and_different_figures():
     assert locate("33", "A total of 133 people") is None
     assert locate("34 soldiers", "33 soldiers died") is None
-    assert locate("soldier", "33 soldiers died") is None
+    assert locate("oldiers", "33 soldiers died") is None and locate("soldiers died a", "33 soldiers died") is None
+    sentence = "33 soldiers died"  # a singular is found as the sentence's whole plural word, never a part of it
+    assert sentence[slice(*locate("soldier", sentence))] == "soldiers"
 
 
 def test_locate_drops_a_leading_article_only_when_needed():
@@ -54,6 +56,8 @@ def test_the_words_reading_finds_a_rewritten_list_a_dropped_hyphen_or_accent():
                             ("Erdogan's aide", "Erdoğan's aide"), ("defence-ministries", "defence ministries")]:
         start, end = locate(proposal, sentence)
         assert sentence[start:end] == shown
+    sentence = "He ended a 24-year tenure."
+    assert sentence[slice(*locate("24 years", sentence))] == "24-year"
 
 
 def test_the_words_reading_keeps_word_order_and_word_edges():
