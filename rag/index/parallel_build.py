@@ -79,6 +79,9 @@ def build_parallel(corpus: Corpus, embedder: Embedder, *, chunker: Chunker | Non
                    **build_kwargs) -> Index:
     """:meth:`Index.build` with parse+chunk and embed mapped over ``workers`` processes or the
     Ray cluster at ``ray_address``; the other keyword arguments go to ``Index.build``."""
+    if embedder.pools_spans:  # the map embeds texts alone; pooled sentence vectors would be saved as plain ones
+        raise ValueError(f"{embedder.name} pools sentence vectors from their chunk (pool_sentences), which a "
+                         "parallel build cannot do yet; build with one worker, or turn pool_sentences off.")
     chunker = chunker or Chunker()
     old = previous.doc_by_id if previous else {}
     todo = [d for d in corpus.documents if getattr(old.get(d.id), "sha256", None) != doc_hash(d)]

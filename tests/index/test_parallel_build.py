@@ -63,6 +63,14 @@ def test_an_update_spread_over_workers_matches_a_single_process_update(seeds_cop
     assert spread.stats.reused_documents == single.stats.reused_documents == len(single.docs) - 1
 
 
+def test_a_pooling_embedder_is_refused_rather_than_saved_with_plain_vectors(seeds_copy):
+    class Pooling(FakeEmbedder):
+        pools_spans = True
+
+    with pytest.raises(ValueError, match="one worker, or turn pool_sentences off"):
+        build_parallel(Corpus.from_dir(seeds_copy), Pooling(), workers=2)
+
+
 def test_an_unreachable_ray_cluster_is_one_clear_error(seeds_copy):
     ray = pytest.importorskip("ray")
     assert not ray.is_initialized()  # this test runs before the module's Ray instance starts
