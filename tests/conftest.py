@@ -81,10 +81,16 @@ class ScriptedChat:
 
     name = "scripted"
 
-    def __init__(self, *replies: str):
-        self.replies, self.calls = list(replies), []
+    def __init__(self, *replies: str, check: str = "yes"):
+        """``check`` is the reply to every confirmation prompt (rag.answer.confirm), kept apart in ``checks``."""
+        self.replies, self.calls, self.check, self.checks = list(replies), [], check, []
 
     def complete(self, messages, *, max_tokens=48, timeout=30.0, on_token=None):
+        from rag.answer import confirm
+
+        if messages[0]["content"] == confirm.SYSTEM:
+            self.checks.append(messages)
+            return self.check
         self.calls.append(messages)
         reply = self.replies.pop(0) if self.replies else "unanswerable"
         if on_token is not None:

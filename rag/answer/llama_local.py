@@ -93,3 +93,28 @@ class LlamaCppChat:
                 raise AnswererError(f"the model did not answer within {timeout:g} s; raise --llm-timeout "
                                     "or use a smaller model (--llm-model 0.5b).")
             return "".join(pieces)
+
+    def first_token_odds(self, messages: list[dict], *groups: tuple[str, ...], timeout: float = 30.0) -> list[float]:
+        """For each group of words, the probability that the reply's first token is the first
+        token of one of them (summed over the group), read from the logits of that one step.
+
+        >>> chat.first_token_odds(prompt, ("yes", "Yes"), ("no", "No"))       # doctest: +SKIP
+        [0.91, 0.08]
+        """
+        import numpy as np
+
+        odds: list[float] = []
+
+        def tap(_piece: str) -> None:  # runs inside complete(), under its lock, before the token is evaluated
+            if odds:
+                return
+            llm = self._llm
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+            p = np.exp(logits - logits.max())
+            p /= p.sum()
+            for words in groups:
+                ids = {llm.tokenize(w.encode("utf-8"), add_bos=False)[0] for w in words}
+                odds.append(float(sum(p[i] for i in ids)))
+
+        self.complete(messages, max_tokens=1, timeout=timeout, on_token=tap)
+        return odds or [0.0] * len(groups)

@@ -12,9 +12,9 @@ from rag.retrieval.retriever import Retriever
 from conftest import ROOT, ScriptedChat
 
 
-def make(seeds_index, *replies, **settings):
+def make(seeds_index, *replies, check="yes", **settings):
     index, embedder = seeds_index
-    chat = ScriptedChat(*replies)
+    chat = ScriptedChat(*replies, check=check)
     settings.setdefault("llm_threshold", 0.0)  # these tests are about grounding, not the calibrated threshold
     return Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat), **settings), chat
 
@@ -176,3 +176,28 @@ def test_the_public_view_of_what_is_indexed(seeds_index):
     assert assistant.scope() is None
     one = assistant.scope([docs[0].id, "removed-meanwhile"])
     assert one == f"Searched 1 of {len(docs)} articles: only the 1 chosen article."
+
+
+def test_an_answer_the_model_does_not_confirm_is_refused(seeds_index):
+    question = "How many Turkish soldiers were killed in the air strike?"
+    assistant, chat = make(seeds_index, "33 turkish soldiers", check="no")
+    answer, trace = assistant.ask_traced(question)
+    assert answer.refused and answer.citations == () and "did not confirm" in trace["reason"]
+    assert len(chat.checks) == 1 and "Proposed answer: 33 Turkish soldiers" in chat.checks[0][1]["content"]
+    assert "33 Turkish soldiers" in chat.checks[0][1]["content"].split("Question:")[0]  # its own sentence is the context
+    assistant, chat = make(seeds_index, "33 turkish soldiers", check="Yes.")
+    assert not assistant.ask(question).refused and len(chat.checks) == 1
+
+
+def test_a_confirmation_reply_that_is_neither_yes_nor_no_lets_the_grounded_answer_stand(seeds_index):
+    assistant, chat = make(seeds_index, "33 turkish soldiers", check="Perhaps")
+    assert not assistant.ask("How many Turkish soldiers were killed in the air strike?").refused
+
+
+def test_confirm_min_is_validated_and_none_turns_the_check_off(seeds_index):
+    with pytest.raises(ValueError, match="confirm_min is a share between 0 and 1"):
+        LLMAnswerer(ScriptedChat(), confirm_min=1.5)
+    index, embedder = seeds_index
+    chat = ScriptedChat("33 turkish soldiers", check="no")
+    assistant = Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat, confirm_min=None), llm_threshold=0.0)
+    assert not assistant.ask("How many Turkish soldiers were killed in the air strike?").refused and chat.checks == []

@@ -95,3 +95,20 @@ def test_cli_ask_with_a_missing_model_file_falls_back_to_the_rules_and_says_why(
                  "--json", *common]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["answered_by"].startswith("llm:") and "33" in d["short_answer"] and d["note"] is None
+
+
+def test_the_model_confirms_a_stated_answer_and_doubts_a_wrong_one():
+    from rag.answer import confirm
+    from rag.answer.llama_local import LlamaCppChat
+    from rag.answer.model_files import resolve_model
+
+    chat = LlamaCppChat(resolve_model("0.5b"))
+    sentence = ["The harbour authority said on Tuesday that 412 ships had docked in Rotterdam in March."]
+    right = confirm.yes_share(chat, confirm.messages("How many ships docked in Rotterdam in March?", "412", sentence),
+                              timeout=TIMEOUT)
+    wrong = confirm.yes_share(chat, confirm.messages("Who runs the harbour authority?", "Rotterdam", sentence),
+                              timeout=TIMEOUT)
+    yes, no = chat.first_token_odds(confirm.messages("How many ships docked?", "412", sentence), confirm.YES,
+                                    confirm.NO, timeout=TIMEOUT)
+    assert 0.0 <= no < yes <= 1.0 and yes + no <= 1.0 + 1e-6  # probabilities of the first token, from its logits
+    assert right > 0.5 and right > wrong
