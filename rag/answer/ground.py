@@ -6,9 +6,10 @@ leading article: "the Kremlin" for "Kremlin"). Small models drop quote
 marks ('entrenched provisions' for '"entrenched" provisions') and write
 numbers as digits ("9" for "nine"), so looser readings follow, each
 applied to both texts alike: without quote marks, then with every number
-as its value, then words only (punctuation, "and", accents and plural endings dropped:
-a list "A, B, C" for "A, B and C", "Erdogan" for "Erdoğan", "24 years" for "24-year"). The match gives exact character offsets into the sentence,
-and so into the source file; what is shown is the sentence's own text
+as its value, then words only (punctuation, "and", accents and plural
+endings dropped: a list "A, B, C" for "A, B and C", "Erdogan" for
+"Erdoğan", "24 years" for "24-year"). The match gives exact character
+offsets into the sentence, and so into the source file; what is shown is the sentence's own text
 there, and the sentence becomes the citation. Nothing is ever paraphrased
 or repaired.
 
