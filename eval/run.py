@@ -68,7 +68,8 @@ def _record(item: datasets.GoldItem, answer, latency_ms: float, error: str | Non
             "passages": d.get("passages", []), "query": d.get("query", item.question),
             "latency_ms": round(latency_ms, 2), "error": error,
             # why: the model's raw reply and, for a refusal, the step that refused (Assistant.ask_traced)
-            "draft": trace.get("draft"), "reason": trace.get("reason"), "support": trace.get("support")}
+            "draft": trace.get("draft"), "reason": trace.get("reason"), "support": trace.get("support"),
+            "confirm": trace.get("confirm")}  # the model's yes share for its answer (rag.answer.confirm)
 
 
 def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progress: bool = True,
@@ -102,7 +103,7 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
 def open_assistant(name: str, corpus, *, index_dir=None, embedder=None, cache_dir=None, **llm):
     """An assistant answering with ``name``, its model loaded (a model that cannot
     load leaves the rules answering; the rows' ``answered_by`` and ``note`` say so).
-    ``llm`` is Assistant.open's llm_model, llm_url, llm_name, llm_timeout."""
+    ``llm`` is Assistant.open's llm_model, llm_url, llm_name, llm_timeout, llm_confirm."""
     from rag import Assistant
 
     assistant = Assistant.open(corpus, index_dir=index_dir, embedder=embedder, cache_dir=cache_dir, answerer=name,
@@ -115,7 +116,7 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
              seed: int = 13, index_dir=None, model: str | None = None, embed_backend: str = "auto", cache_dir=None,
              embedder=None, answerers=ANSWERERS,
              assistants: dict | None = None, llm_model=None, llm_url: str | None = None, llm_name: str | None = None,
-             llm_timeout: float = 30.0, progress: bool = True, floors: dict | None = None, command: str | None = None) -> dict:
+             llm_timeout: float = 30.0, llm_confirm=None, progress: bool = True, floors: dict | None = None, command: str | None = None) -> dict:
     """Run the whole evaluation for each of ``answerers`` and write the outputs;
     returns metrics.json's content, ``{"answerers": {name: metrics}}``.
 
@@ -141,7 +142,8 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
     index, _ = open_index(corpus, embedder=embedder, index_dir=index_dir, progress=progress)
     n_relevant = relevant_counts(items, index.chunks)
     retriever = Retriever(index, embedder)
-    llm = {"llm_model": llm_model, "llm_url": llm_url, "llm_name": llm_name, "llm_timeout": llm_timeout}
+    llm = {"llm_model": llm_model, "llm_url": llm_url, "llm_name": llm_name, "llm_timeout": llm_timeout,
+           "llm_confirm": llm_confirm}
     rows, metrics = [], {"answerers": {}}
     for name in answerers:
         assistant = (assistants or {}).get(name) or open_assistant(name, corpus, index_dir=index_dir,
@@ -205,7 +207,8 @@ def default_model(args) -> bool:
     """Whether the language model is the assistant's default one (the one its floors are for)."""
     from rag.answer.model_files import DEFAULT_LLM
 
-    return args.llm_url is None and (args.llm_model is None or args.llm_model.strip().lower() == DEFAULT_LLM)
+    return (args.llm_url is None and getattr(args, "llm_confirm", None) is None
+            and (args.llm_model is None or args.llm_model.strip().lower() == DEFAULT_LLM))
 
 
 def run_cli(args) -> int:
@@ -222,7 +225,8 @@ def run_cli(args) -> int:
         metrics = evaluate(gold, corpus=args.corpus, out=out, k=args.k, fmt=args.format, limit=args.limit,
                            seed=args.seed, index_dir=args.index_dir, **embedding_settings(args),
                            answerers=answerer_names(args.answerer), llm_model=args.llm_model, llm_url=args.llm_url,
-                           llm_name=args.llm_name, llm_timeout=args.llm_timeout, floors=floors,
+                           llm_name=args.llm_name, llm_timeout=args.llm_timeout, llm_confirm=args.llm_confirm,
+                           floors=floors,
                            command=command(args))
     except (RagError, ValueError) as exc:  # GoldSetError is a ValueError
         print(f"error: {exc}", file=sys.stderr)

@@ -88,7 +88,7 @@ class ScriptedChat:
     def complete(self, messages, *, max_tokens=48, timeout=30.0, on_token=None):
         from rag.answer import confirm
 
-        if messages[0]["content"] == confirm.SYSTEM:
+        if confirm.is_check(messages):
             self.checks.append(messages)
             return self.check
         self.calls.append(messages)

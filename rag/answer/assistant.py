@@ -96,7 +96,7 @@ class Assistant:
              embed_backend: str = "auto", cache_dir: str | Path | None = None, embedder=None, answerer: str = "llm",
              llm_model: str | Path | None = None, llm_url: str | None = None, llm_name: str | None = None,
              llm_timeout: float = 30.0, llm_cache: str | Path | None = None, llm_threads: int | None = None,
-             uploads_dir: str | Path | None = None, store: str = "faiss", store_timeout: float | None = None,
+             llm_confirm: float | str | None = None, uploads_dir: str | Path | None = None, store: str = "faiss", store_timeout: float | None = None,
              **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir`` (and of
         ``uploads_dir``, the user's added articles, when given) in ``store``: "faiss" (in the index
@@ -108,7 +108,9 @@ class Assistant:
         and, under ``models/``, the local language model unless ``llm_cache`` names another folder.
         ``answerer`` is "llm" (default: the bundled local model, ``llm_model``
         "0.5b", "1.5b" or a GGUF path; or the OpenAI-compatible server at
-        ``llm_url``) or "rules"; an Answerer instance may be passed too."""
+        ``llm_url``) or "rules"; an Answerer instance may be passed too. ``llm_confirm`` is the share
+        of "yes" the model must give its own answer (:mod:`rag.answer.confirm`): a level, "off", or
+        None for the model's calibrated one."""
         embedder = embedder or SentenceTransformerEmbedder(model, backend=embed_backend, cache_dir=cache_dir)
         if llm_cache is None and cache_dir is not None:
             llm_cache = models_dir(cache_dir)
@@ -117,7 +119,8 @@ class Assistant:
         note = None
         if isinstance(answerer, str):
             answerer, note = make_answerer(answerer, llm_model=llm_model, llm_url=llm_url, llm_name=llm_name,
-                                           llm_timeout=llm_timeout, llm_cache=llm_cache, n_threads=llm_threads)
+                                           llm_timeout=llm_timeout, llm_cache=llm_cache, n_threads=llm_threads,
+                                           llm_confirm=llm_confirm)
         return cls(Retriever(index, embedder), answerer=answerer, note=note, corpus_dir=corpus_dir,
                    index_dir=index_dir, uploads_dir=uploads_dir, store=store, store_timeout=store_timeout, **settings)
 

@@ -17,7 +17,7 @@ word (yes: 1.0, no: 0.0).
 
 Example:
     >>> messages("Who won?", "Smith", ["Smith won the vote."])[1]["content"].splitlines()[-1]
-    'Does the context state this answer to the question? yes or no'
+    'Does the context state that the proposed answer answers exactly this question? Reply yes or no.'
     >>> class Replies:
     ...     def complete(self, messages, *, max_tokens, timeout): return "No."
     >>> yes_share(Replies(), messages("Who won?", "Jones", ["Smith won the vote."]), timeout=5)
@@ -27,24 +27,32 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rag.answer import prompt
+
 SYSTEM = ("You check answers to questions about news. Given the context, a question and a proposed answer, reply yes "
           "if the context states that the proposed answer answers exactly this question, otherwise reply no.")
+# The task after the context and question (rag.answer.prompt): asked right after the answer, with its system
+# line and context, only these words are new to the model.
+CHECK = ("Proposed answer: {}\n\nDoes the context state that the proposed answer answers exactly this question? "
+         "Reply yes or no.")
 YES, NO = ("yes", "Yes"), ("no", "No")
 
 
-def messages(question: str, answer: str, sentences: Sequence[str]) -> list[dict]:
-    context = " ".join(" ".join(s.split()) for s in sentences)
-    return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Context: {context}\n\nQuestion: {question}\nProposed answer: {answer}\n\n"
-                                        "Does the context state this answer to the question? yes or no"}]
+def messages(question: str, answer: str, sentences: Sequence[str], *, system: str = SYSTEM) -> list[dict]:
+    return prompt.build(system, question, sentences, CHECK.format(answer))
 
 
-def yes_share(chat, prompt: list[dict], *, timeout: float) -> float | None:
+def is_check(messages: list[dict]) -> bool:
+    """Whether ``messages`` is a confirmation prompt made by :func:`messages`."""
+    return messages[-1]["content"].endswith(CHECK.split("{}")[1])
+
+
+def yes_share(chat, check: list[dict], *, timeout: float) -> float | None:
     """P(yes) / (P(yes) + P(no)) for the reply's first token, or from its first word;
     None when the reply is neither."""
     odds = getattr(chat, "first_token_odds", None)
     if odds is not None:
-        yes, no = odds(prompt, YES, NO, timeout=timeout)
+        yes, no = odds(check, YES, NO, timeout=timeout)
         return yes / (yes + no) if yes + no > 0 else None
-    reply = (chat.complete(prompt, max_tokens=2, timeout=timeout) or "").strip().lower()
+    reply = (chat.complete(check, max_tokens=2, timeout=timeout) or "").strip().lower()
     return 1.0 if reply.startswith("yes") else 0.0 if reply.startswith("no") else None

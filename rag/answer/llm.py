@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from rag.answer import confirm
+from rag.answer import confirm, prompt
 from rag.answer.draft import ChatModel, Draft, OnToken, Question
 from rag.answer.evidence import Evidence
 
@@ -52,9 +52,27 @@ ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no 
 # The model's "yes" share (rag.answer.confirm) an answer needs, chosen on eval/dev.jsonl with the default 1.5b
 # model: its answers' shares split at 0.52 (an unanswerable question) and 0.59 (the lowest correct answer); 0.55
 # sits between. Checked on 100 SQuAD v2 questions it never saw: unanswerable refused 20 -> 28 of 50, answerable
-# correct 27 -> 26 of 50.
+# correct 27 -> 26 of 50 (asked over the answer's own prompt, rag.answer.prompt: 30 and 27 of 50).
 CONFIRM_MIN = 0.55
-MAX_SENTENCE_CHARS = 1200  # a sentence longer than this is cut in the prompt (never in what is cited)
+# Models whose check does not separate on dev get none: the 0.5b's shares for correct and unanswerable answers
+# overlap (0.30-0.53 over the answer's prompt; 0.49-0.74 asked alone), so at any level it refuses right answers.
+NO_CHECK = {"qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"}
+
+
+def confirm_level(setting: float | str | None, model_file: str | None = None) -> float | None:
+    """The share an answer needs (None: no check) from a ``--llm-confirm`` setting: a level
+    between 0 and 1, "off", or None for the model's own (``CONFIRM_MIN``; none for ``NO_CHECK``).
+
+    >>> confirm_level(None, "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"), confirm_level("off"), confirm_level(0.7)
+    (0.55, None, 0.7)
+    """
+    if setting is None:
+        return None if model_file in NO_CHECK else CONFIRM_MIN
+    if setting == "off":
+        return None
+    if isinstance(setting, str) or not 0.0 <= setting <= 1.0:
+        raise ValueError(f"the confirmation level is a share between 0 and 1, or off; got {setting!r}.")
+    return float(setting)
 
 
 def parse_reply(text: str | None) -> str | None:
@@ -91,12 +109,10 @@ def context(evidence: Sequence[Evidence], *, n_passages: int = 6, n_sentences: i
 
 def messages(question: str, sentences: Sequence[Evidence], *, yes_no: bool = False, retry: str | None = None,
              shorter: bool = False) -> list:
-    text = "\n".join(" ".join(e.text.split())[:MAX_SENTENCE_CHARS] for e in sentences)
     system = YES_NO if yes_no else SYSTEM + (SHORTER if shorter else "")
     if retry is not None and not yes_no:
         system += RETRIES.get(retry) or (WRONG_TYPE.format(EXPECTED[retry]) if retry in EXPECTED else STRICT)
-    return [{"role": "system", "content": system},
-            {"role": "user", "content": f"Context: {text}\n\nQuestion: {question}"}]
+    return prompt.build(system, question, [e.text for e in sentences])
 
 
 class LLMAnswerer:
@@ -137,10 +153,16 @@ class LLMAnswerer:
         note = None if proposal is not None else "the model found no answer in the evidence"
         return Draft(proposal, tuple(sentences), self.name, note=note, raw=raw)
 
-    def confirms(self, question: Question, value: str, sentences: Sequence[str]) -> tuple[bool, float | None]:
-        """``(shown, share)``: whether the model, asked again, stands by ``value`` as the answer the
-        ``sentences`` give (:mod:`rag.answer.confirm`); a check that cannot run lets it stand."""
+    def confirms(self, question: Question, value: str, cited: Sequence[str], evidence: Sequence[Evidence] = ()
+                 ) -> tuple[bool, float | None]:
+        """``(shown, share)``: whether the model, asked again, stands by ``value`` as the answer
+        (:mod:`rag.answer.confirm`); a check that cannot run lets it stand. Asked over the answer's
+        own prompt (system line, context, question), so only the check's words are new to the model,
+        unless the ``cited`` sentences are not all in that context: then they alone are the context."""
         if self.confirm_min is None:
             return True, None
-        share = confirm.yes_share(self.chat, confirm.messages(question.text, value, sentences), timeout=self.timeout)
+        sentences = [e.text for e in context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)]
+        check = (confirm.messages(question.text, value, cited) if not set(cited) <= set(sentences) else
+                 confirm.messages(question.text, value, sentences, system=SYSTEM))
+        share = confirm.yes_share(self.chat, check, timeout=self.timeout)
         return share is None or share >= self.confirm_min, share

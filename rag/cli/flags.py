@@ -79,6 +79,9 @@ def add_answerer_flags(p: argparse.ArgumentParser, *, both: bool = False) -> Non
                                                    "e.g. http://127.0.0.1:8080/v1 (Ollama, llama.cpp, vLLM)")
     p.add_argument("--llm-name", default=None, help="model name to ask the --llm-url server for")
     p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds one model call may take (default 30)")
+    p.add_argument("--llm-confirm", type=confirm_setting, default=None, metavar="LEVEL|off",
+                   help="share of 'yes' the model must give its own answer when asked to check it, 0-1, or off "
+                        "(default: the level calibrated for the model: 0.55; the 0.5b model is not asked)")
     if not both:  # eval keeps the model's own default, so its figures stay comparable
         p.add_argument("--llm-threads", type=int, default=None, help="CPU threads of the local model (default: "
                                                                       "cores, at most 4)")
@@ -123,7 +126,21 @@ def assistant_settings(args, env: Mapping[str, str] = os.environ) -> dict:
 def answerer_settings(args) -> dict:
     """The answerer flags as keyword arguments of Assistant.open."""
     return {"answerer": args.answerer, "llm_model": args.llm_model, "llm_url": args.llm_url,
-            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout, "llm_threads": args.llm_threads}
+            "llm_name": args.llm_name, "llm_timeout": args.llm_timeout, "llm_threads": args.llm_threads,
+            "llm_confirm": args.llm_confirm}
+
+
+def confirm_setting(text: str) -> float | str:
+    """``--llm-confirm``'s value: "off" or a share between 0 and 1."""
+    if text.strip().lower() == "off":
+        return "off"
+    try:
+        level = float(text)
+    except ValueError:
+        level = -1.0
+    if not 0.0 <= level <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1 (e.g. 0.55) or off; got {text!r}")
+    return level
 
 
 def uploads_for(args, corpus: str | Path, env: Mapping[str, str] = os.environ) -> Path:

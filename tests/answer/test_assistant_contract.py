@@ -185,6 +185,9 @@ def test_an_answer_the_model_does_not_confirm_is_refused(seeds_index):
     assert answer.refused and answer.citations == () and "did not confirm" in trace["reason"]
     assert len(chat.checks) == 1 and "Proposed answer: 33 Turkish soldiers" in chat.checks[0][1]["content"]
     assert "33 Turkish soldiers" in chat.checks[0][1]["content"].split("Question:")[0]  # its own sentence is the context
+    # asked over the answer's own prompt (system line, context, question) with the check last, so the model
+    # evaluates only the check's words (rag.answer.prompt)
+    assert chat.checks[0][0] == chat.calls[0][0] and chat.checks[0][1]["content"].startswith(chat.calls[0][1]["content"])
     assistant, chat = make(seeds_index, "33 turkish soldiers", check="Yes.")
     assert not assistant.ask(question).refused and len(chat.checks) == 1
 

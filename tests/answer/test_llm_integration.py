@@ -102,7 +102,7 @@ def test_the_model_confirms_a_stated_answer_and_doubts_a_wrong_one():
     from rag.answer.llama_local import LlamaCppChat
     from rag.answer.model_files import resolve_model
 
-    chat = LlamaCppChat(resolve_model("0.5b"))
+    chat = LlamaCppChat(resolve_model("1.5b"))  # the model whose check is used (the 0.5b's is off: llm.NO_CHECK)
     sentence = ["The harbour authority said on Tuesday that 412 ships had docked in Rotterdam in March."]
     right = confirm.yes_share(chat, confirm.messages("How many ships docked in Rotterdam in March?", "412", sentence),
                               timeout=TIMEOUT)

@@ -80,3 +80,13 @@ def test_the_command_passes_backend_and_cache_to_the_embedder(tmp_path, monkeypa
                  "--cache-dir", str(tmp_path / "cache")]) == 0
     assert made == [("/env/model", {"backend": "torch", "cache_dir": tmp_path / "cache"})]
     assert "Glacier survey" in capsys.readouterr().out
+
+
+def test_the_confirmation_flag_takes_a_share_or_off(capsys):
+    assert assistant_settings(parse(), {})["llm_confirm"] is None  # the model's own level
+    assert assistant_settings(parse("--llm-confirm", "0.7"), {})["llm_confirm"] == 0.7
+    assert assistant_settings(parse("--llm-confirm", "OFF"), {})["llm_confirm"] == "off"
+    for bad in ("1.2", "often"):
+        with pytest.raises(SystemExit):
+            parse("--llm-confirm", bad)
+        assert f"expected a share between 0 and 1 (e.g. 0.55) or off; got '{bad}'" in capsys.readouterr().err

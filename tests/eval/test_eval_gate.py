@@ -169,17 +169,18 @@ def test_cli_passes_the_answerer_flags_to_the_assistant(tmp_path, fake_index, mo
     monkeypatch.setattr(run, "open_assistant", fake_open)
     gold = dev_subset(tmp_path, {"d01", "d40"})
     argv = ["--gold", str(gold), "--out", str(tmp_path / "out"), "--index-dir", str(index_dir),
-            "--llm-model", "0.5b", "--llm-timeout", "5"]
+            "--llm-model", "0.5b", "--llm-timeout", "5", "--llm-confirm", "0.6"]
     assert run.main(argv) == 0
     assert [name for name, _ in opened] == ["llm", "rules"]
     from rag.cli.environment import cache_dir
 
     assert opened[0][1] == {"index_dir": str(index_dir), "embedder": embedder, "cache_dir": cache_dir(),
-                            "llm_model": "0.5b", "llm_url": None, "llm_name": None, "llm_timeout": 5.0}
+                            "llm_model": "0.5b", "llm_url": None, "llm_name": None, "llm_timeout": 5.0,
+                            "llm_confirm": 0.6}
     printed = capsys.readouterr().out
     assert re.search(r"Answerable answered correctly +1/1 \(100.0%\) +1/1 \(100.0%\)", printed)
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
-    assert saved["run"]["command"].endswith("--llm-model 0.5b --llm-timeout 5.0")
+    assert saved["run"]["command"].endswith("--llm-model 0.5b --llm-timeout 5.0 --llm-confirm 0.6")
     assert saved["run"]["llm"]["llm_model"] == "0.5b"
 
 
