@@ -15,6 +15,7 @@ from dataclasses import fields
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
+from rag.index.generation_files import consistent
 from rag.index.generations import FIX, StaleGeneration, read_file, read_generation, write_generation
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
@@ -138,8 +139,13 @@ def _store(index_dir, files: dict, cls):
 
 
 def load(index_dir) -> Index:
-    """Load the live generation, validating every file (the stores are read, not rebuilt)."""
-    files = read_generation(index_dir)
+    """Load the live generation, validating every file (the stores are read, not rebuilt). faiss opens its
+    files itself after they were checked, so a writer removing the generation meanwhile means: load again."""
+    return consistent(index_dir, lambda _: _load(index_dir))
+
+
+def _load(index_dir) -> Index:
+    files = read_generation(index_dir, as_paths=(".faiss",))
     manifest = _manifest(files, index_dir)
     docs, chunks = read_records(index_dir, files)
     vectors = _store(index_dir, files, FaissStore)

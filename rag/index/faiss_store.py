@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import faiss
@@ -157,12 +158,13 @@ class FaissStore:
         return files
 
     @classmethod
-    def from_files(cls, files: Mapping[str, bytes]) -> FaissStore:
-        """Inverse of :meth:`to_files`; ValueError("<file> cannot be read (why)") names a damaged file."""
+    def from_files(cls, files: Mapping[str, bytes | Path]) -> FaissStore:
+        """Inverse of :meth:`to_files`; ValueError("<file> cannot be read (why)") names a damaged file.
+        A ``.faiss`` file may be given as its path (``read_generation(..., as_paths=(".faiss",))``)."""
         meta = read_file(files, "vectors.json", json.loads)
         store = read_file(files, "vectors.json", lambda _: cls(dim=int(meta["dim"]), **meta["settings"]))
         for name in read_file(files, "vectors.json", lambda _: [store._check_name(n) for n in meta["collections"]]):
-            index = read_file(files, f"{name}.faiss", lambda b: faiss.deserialize_index(np.frombuffer(b, np.uint8)))
+            index = read_file(files, f"{name}.faiss", _read_index)
             state = read_file(files, f"{name}.ids.json", json.loads)
             c = store._collections[name] = read_file(
                 files, f"{name}.ids.json", lambda _: Collection.restore(index, state, store.dim, store.settings))
@@ -182,6 +184,15 @@ class FaissStore:
             kind = s["kind"] if s["kind"] != "auto" else "hnsw" if create_for > s["approx_threshold"] else "flat"
             self._collections[name] = Collection.empty(kind, self.dim, s)
         return self._collections[name]
+
+
+def _read_index(data: bytes | Path) -> faiss.Index:
+    """A faiss index from its bytes, or from its (checked) file: faiss reads a file in a fifth of the time it
+    takes to parse the same bytes from memory (bench_open, 236 MB of sentences: 0.13 s against 0.6-1.0 s),
+    and holds no copy of the file beside its own."""
+    if isinstance(data, Path):
+        return faiss.read_index(str(data))
+    return faiss.deserialize_index(np.frombuffer(data, np.uint8))
 
 
 def _digest(files: Mapping[str, bytes], name: str) -> str:
