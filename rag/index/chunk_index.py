@@ -53,7 +53,11 @@ class DocRecord:
 
 
 def doc_hash(doc: Document) -> str:
-    """Path, text and metadata: a changed sidecar or a better metadata reader updates the index too."""
+    """Path, text and metadata: a changed sidecar or a better metadata reader updates the index too.
+    A document not read again (rag.index.unread.KnownDocument) carries its previous hash."""
+    known = getattr(doc, "sha256", None)
+    if known:
+        return known
     key = "\x00".join([doc.path, doc.text, doc.title, doc.source or "", doc.date or ""])
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
