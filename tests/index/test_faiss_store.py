@@ -173,3 +173,46 @@ def test_hnsw_filters_go_through_the_graph_walk_with_a_selector(monkeypatch):
     admitted = [where.admits(p) and i not in (2, 8) for i, p in enumerate(payloads)]
     assert [h.id for h in store.search(CHUNKS, q, 10, where=where)] == brute_force(x, q, admitted, 10)[0]
     assert {h.id for h in store.search(CHUNKS, x[2], 298)}.isdisjoint({"c2", "c8"})
+
+
+def maps(c):
+    return c.label_of, c.id_of, c.payload, c.groups, c.shared, c.tombstones, c.next_label
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_the_id_columns_restore_the_maps_the_row_per_item_layout_does(kind):
+    """ids.json is written as columns now; a file of the former layout (one row per item) still loads, alike."""
+    import faiss
+
+    from rag.index.faiss_collection import Collection
+
+    store, x, payloads = filled(kind)
+    store.delete(CHUNKS, ["c3", "c7"])
+    c = store._collections[CHUNKS]
+    state = c.state()
+    assert {"labels", "ids", "payloads", "payload_of"} <= set(state) and len(state["payloads"]) == 6
+    rows = {**state, "items": [[label, c.id_of[label], c.payload[label]] for label in sorted(c.id_of)]}
+    copy = lambda: faiss.deserialize_index(faiss.serialize_index(c.index))  # noqa: E731
+    columns = Collection.restore(copy(), state, DIM, store.settings)
+    former = Collection.restore(copy(), rows, DIM, store.settings)
+    assert maps(columns) == maps(former) == maps(c)
+    assert columns.payload[0] is columns.payload[6]  # equal payloads are one object after a load
+    q = unit(1, seed=9)[0]
+    assert columns.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist() == \
+        c.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda s: s.update(ids=s["ids"][:-1]), lambda s: s.update(payload_of=[-1] * len(s["labels"])),
+    lambda s: s.update(payload_of=[99] * len(s["labels"])), lambda s: s.update(labels=[0] * len(s["labels"])),
+    lambda s: s.update(payloads=["doc"] * 6), lambda s: s.update(labels=[str(x) for x in s["labels"]])])
+def test_id_columns_that_do_not_fit_together_are_named(damage):
+    import json
+
+    store, _, _ = filled()
+    files = store.to_files()
+    state = json.loads(files["chunks.ids.json"])
+    damage(state)
+    files["chunks.ids.json"] = json.dumps(state).encode()
+    with pytest.raises(ValueError, match="chunks.ids.json cannot be read"):
+        FaissStore.from_files(files)
