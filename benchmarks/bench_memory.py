@@ -11,7 +11,8 @@ build's payload ({doc_id, date}, 10 chunks a document), in batches as a build wr
 (VmRSS) is read before and after (after ``malloc_trim``, so memory the allocator keeps but nothing
 uses is not counted), and the peak (VmHWM, reset before each phase through
 /proc/self/clear_refs where the kernel allows). Then the store is saved as a generation and loaded
-back, and the same is read for the load. The raw vectors are N x 384 x 4 bytes; the chunks' texts,
+back as ``rag.index.codec.load`` does (faiss reads its checked file itself: no copy of the file's bytes is
+held beside faiss's), and the same is read for the load. The raw vectors are N x 384 x 4 bytes; the chunks' texts,
 BM25 and the sentences collection are not part of this figure (they scale with the text, not the vectors).
 """
 from __future__ import annotations
@@ -103,7 +104,7 @@ def main() -> None:
         print(f"  saved: {on_disk / n:,.0f} bytes per chunk on disk")
         before, peak_reset = status("VmRSS"), reset_peak()
         t = time.perf_counter()
-        store = FaissStore.from_files(read_generation(folder))
+        store = FaissStore.from_files(read_generation(folder, as_paths=(".faiss",)))  # as codec.load does
         trim()
         report("loaded", n, before, time.perf_counter() - t, peak_reset)
     finally:

@@ -10,8 +10,9 @@ to int64 labels that never change, so:
   HNSW cannot remove, so deleted labels become tombstones excluded from every
   search, and the graph is rebuilt once they outnumber the live vectors);
 - filters are pushed into faiss as an ``IDSelector`` over the labels the
-  :class:`Filter` admits, found through a payload index grouped by
-  ``(doc_id, date)`` (no pass over every vector); a small admitted set on HNSW
+  :class:`Filter` admits, found by testing each distinct payload once and one
+  numpy pass over the labels' payload numbers (:mod:`rag.index.label_columns`;
+  no vector is read); a small admitted set on HNSW
   is scored exactly instead, where a graph walk could miss it;
 - ``score(ids)`` reads the vectors back from faiss (``reconstruct_batch``):
   there is no second copy of the matrix beside faiss.

@@ -176,7 +176,7 @@ def test_hnsw_filters_go_through_the_graph_walk_with_a_selector(monkeypatch):
 
 
 def maps(c):
-    return c.label_of, c.id_of, c.payload, c.groups, c.shared, c.tombstones, c.next_label
+    return dict(c.label_of), dict(c.id_of), dict(c.payload), c.tombstones, c.next_label
 
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
