@@ -216,3 +216,29 @@ def test_id_columns_that_do_not_fit_together_are_named(damage):
     files["chunks.ids.json"] = json.dumps(state).encode()
     with pytest.raises(ValueError, match="chunks.ids.json cannot be read"):
         FaissStore.from_files(files)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("file_removed", [False, True])
+def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, kind, file_removed):
+    """faiss aborts the process when a mapped index changes; the collection copies it first (from the
+    file, or from the mapping when the file is gone) and then answers as a store that was never saved."""
+    from rag.index.generations import live_generation, read_generation, write_generation
+
+    store, x, payloads = filled(kind, n=300)
+    write_generation(tmp_path, store.to_files())
+    loaded = FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+    c = loaded._collections[CHUNKS]
+    assert c.mapped_from is not None and c.mapped_from.parent == live_generation(tmp_path)
+    q = unit(1, seed=5)[0]
+    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)  # read straight from the mapping
+    if file_removed:
+        c.mapped_from.unlink()
+    for s in (store, loaded):
+        s.delete(CHUNKS, ["c1", "c2", "c40"])
+        s.upsert(CHUNKS, ["c2", "new"], unit(2, seed=8), [{"doc_id": "d9"}, {"doc_id": "d9"}])
+    assert c.mapped_from is None
+    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
+    assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
+                                                                                    where=Filter(doc_ids={"d9"}))
+    assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))
