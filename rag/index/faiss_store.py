@@ -192,7 +192,9 @@ def _read_index(data: bytes | Path) -> faiss.Index:
     """A faiss index from its bytes, or memory-mapped from its (checked) file: bench_open's 236 MB of sentence
     vectors and graph take 0.01 s to map, 0.13 s to read and 0.6-1.0 s to parse from bytes in memory. A mapped
     index is read-only: :meth:`Collection.owned` copies it into memory before its first change. Its pages are
-    the file's in the page cache, read as searches touch them, and no copy of the file is held beside it."""
+    the file's in the page cache, read as searches touch them, and no copy of the file is held beside it.
+    rag never changes a file once written (a generation's files are only added or removed whole); a file changed
+    in place by another program while a process has it mapped is seen by that process unchecked."""
     if isinstance(data, Path):
         return faiss.read_index(str(data), faiss.IO_FLAG_MMAP_IFC)
     return faiss.deserialize_index(np.frombuffer(data, np.uint8))
