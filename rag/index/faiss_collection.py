@@ -190,8 +190,7 @@ class Collection:
         c.next_label, c.tombstones = int(state["next_label"]), set(state["tombstones"])
         if "items" in state:  # the row-per-item layout written before the columns
             items = state["items"]
-            c.columns.restore([int(x[0]) for x in items], [x[1] for x in items], [x[2] for x in items],
-                              list(range(len(items))))
+            c.columns.restore_rows([int(x[0]) for x in items], [x[1] for x in items], [x[2] for x in items])
         else:
             c.columns.restore(state["labels"], state["ids"], state["payloads"], state["payload_of"])
         if index.ntotal != len(c) + len(c.tombstones):

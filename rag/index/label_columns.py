@@ -52,11 +52,15 @@ class LabelColumns:
         self.ids: list[str | None] = []      # label -> id; None once deleted (or never used)
         self.numbers = array("i")            # label -> payload number; -1 once deleted
         self.payloads: list[dict] = []       # the distinct payloads
-        self._number_of: dict[tuple, int] = {}
+        self._number_of: dict[tuple, int] | None = {}  # payload items -> number; None until a load's first add
         self.id_of = _ByLabel(self, self.ids.__getitem__)
         self.payload = _ByLabel(self, lambda label: self.payloads[self.numbers[label]])
 
     def _number(self, payload: dict) -> int:
+        if self._number_of is None:  # made when first needed: an index that is only searched never needs it
+            self._number_of = {}
+            for k, p in enumerate(self.payloads):
+                self._number_of.setdefault(tuple(sorted(p.items())), k)
         key = tuple(sorted(payload.items()))
         number = self._number_of.get(key)
         if number is None:
@@ -101,10 +105,21 @@ class LabelColumns:
         return {"labels": labels.tolist(), "ids": [self.ids[x] for x in labels.tolist()],
                 "payloads": [self.payloads[k] for k in used.tolist()], "payload_of": order.tolist()}
 
+    def restore_rows(self, labels: list[int], ids: list[str], payloads: list[dict]) -> None:
+        """:meth:`restore` from one payload per label (the row-per-item layout): equal ones become one."""
+        distinct: dict[tuple, int] = {}
+        try:
+            numbers = [distinct.setdefault(tuple(sorted(p.items())), len(distinct)) for p in payloads]
+        except (AttributeError, TypeError):
+            raise ValueError("a payload that is not an object of strings") from None
+        firsts = {k: p for k, p in zip(reversed(numbers), reversed(payloads))}
+        self.restore(labels, ids, [firsts[k] for k in range(len(distinct))], numbers)
+
     def restore(self, labels: list[int], ids: list[str], payloads: list[dict], payload_of: list[int]) -> None:
         """Inverse of :meth:`columns`; ValueError when the columns do not fit together."""
-        if (not len(labels) == len(ids) == len(payload_of) or not all(type(x) is int and x >= 0 for x in labels)
-                or not all(type(i) is str for i in ids) or not all(isinstance(p, dict) for p in payloads)
+        if (not len(labels) == len(ids) == len(payload_of) or not set(map(type, labels)) <= {int}
+                or not set(map(type, ids)) <= {str} or not set(map(type, payloads)) <= {dict}
+                or (labels and min(labels) < 0)
                 or (payload_of and not 0 <= min(payload_of) <= max(payload_of) < len(payloads))):
             raise ValueError(f"{len(labels)} labels, {len(ids)} ids and {len(payload_of)} payload numbers (of "
                              f"{len(payloads)} payloads) that do not fit together")
@@ -112,7 +127,7 @@ class LabelColumns:
         if not len(self.label_of) == len(set(labels)) == len(labels):
             raise ValueError(f"{len(labels)} labels for {len(set(labels))} distinct labels and "
                              f"{len(self.label_of)} distinct ids")
-        numbers = [self._number(p) for p in payloads]  # equal payloads of the file become one object
+        self.payloads, self._number_of = list(payloads), None  # distinct as written (LabelColumns.columns)
         self._grow(max(labels, default=-1) + 1)
         for label, id_, k in zip(labels, ids, payload_of):
-            self.ids[label], self.numbers[label] = id_, numbers[k]
+            self.ids[label], self.numbers[label] = id_, k

@@ -196,7 +196,7 @@ def test_the_id_columns_restore_the_maps_the_row_per_item_layout_does(kind):
     columns = Collection.restore(copy(), state, DIM, store.settings)
     former = Collection.restore(copy(), rows, DIM, store.settings)
     assert maps(columns) == maps(former) == maps(c)
-    assert columns.payload[0] is columns.payload[6]  # equal payloads are one object after a load
+    assert columns.payload[0] is columns.payload[6] and former.payload[0] is former.payload[6]  # one object each
     q = unit(1, seed=9)[0]
     assert columns.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist() == \
         c.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist()

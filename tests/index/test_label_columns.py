@@ -49,3 +49,13 @@ def test_an_empty_collection_has_no_labels():
     cols = LabelColumns()
     assert cols.live().tolist() == [] and cols.where(lambda p: True).tolist() == []
     assert cols.columns() == {"labels": [], "ids": [], "payloads": [], "payload_of": []}
+
+
+def test_rows_restore_as_columns_and_a_later_add_shares_an_equal_payload():
+    cols = LabelColumns()
+    cols.restore_rows([0, 1, 4], ["a", "b", "c"], [{"doc_id": "x"}, {"doc_id": "y"}, {"doc_id": "x"}])
+    assert cols.columns()["payloads"] == [{"doc_id": "x"}, {"doc_id": "y"}] and cols.payload[0] is cols.payload[4]
+    cols.add(["d"], [5], [{"doc_id": "y"}])  # the payload table's index is made on this first add
+    assert cols.payload[5] is cols.payload[1] and len(cols.payloads) == 2
+    with pytest.raises(ValueError, match="not an object"):
+        LabelColumns().restore_rows([0], ["a"], ["x"])
