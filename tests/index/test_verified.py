@@ -139,3 +139,27 @@ def test_an_index_loaded_through_faiss_files_answers_like_one_parsed_from_bytes(
         for q in fake_embedder.embed(["Turkish soldiers killed", "ceasefire talks in Moscow", "frigate"]):
             assert new.search(collection, q, 10) == old.search(collection, q, 10)
             assert np.array_equal(new.score(collection, q, ids), old.score(collection, q, ids))
+
+
+@pytest.mark.parametrize("step", ["write", "rename"])
+def test_a_reader_killed_while_recording_stats_leaves_a_cache_that_misleads_no_one(tmp_path, step):
+    """The cache is written to a temporary file and renamed (rag.json_cache); a kill at either step
+    leaves the old cache or none, and damage made afterwards is still named."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    write_generation(tmp_path, FILES)
+    settled(tmp_path)
+    hook = ("json_cache.Path.write_text = lambda *a, **k: os._exit(9)" if step == "write" else
+            "json_cache.os.replace = lambda *a: os._exit(9)")
+    code = (f"import os\nfrom rag import json_cache\nfrom rag.index import verified\nverified.SETTLED_NS = 0\n{hook}\n"
+            f"from rag.index.generations import read_generation\nread_generation({str(tmp_path)!r})\n")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 9
+    assert not (tmp_path / CACHE).exists()
+    time.sleep(0.03)
+    path = live_generation(tmp_path) / "chunks.json"
+    path.write_bytes(path.read_bytes().replace(b"2", b"7"))
+    with pytest.raises(IndexStoreError, match="corrupt: .*chunks.json"):
+        read_generation(tmp_path)
