@@ -11,7 +11,9 @@ build's payload ({doc_id, date}, 10 chunks a document), in batches as a build wr
 (VmRSS) is read before and after (after ``malloc_trim``, so memory the allocator keeps but nothing
 uses is not counted), and the peak (VmHWM, reset before each phase through
 /proc/self/clear_refs where the kernel allows). Then the store is saved as a generation and loaded
-back, and the same is read for the load. The raw vectors are N x 384 x 4 bytes; the chunks' texts,
+back as ``rag.index.codec.load`` does (faiss maps its checked file: no copy of the file's bytes is held
+beside faiss's), and the same is read for the load, before and after one search (the mapped file's pages
+count in the resident memory once a search has read them). The raw vectors are N x 384 x 4 bytes; the chunks' texts,
 BM25 and the sentences collection are not part of this figure (they scale with the text, not the vectors).
 """
 from __future__ import annotations
@@ -39,7 +41,7 @@ DIM = 384
 
 
 def status(field: str) -> int:
-    """``VmRSS``/``VmHWM`` of this process in bytes."""
+    """``VmRSS``/``VmHWM``/``RssFile`` of this process in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
@@ -103,9 +105,15 @@ def main() -> None:
         print(f"  saved: {on_disk / n:,.0f} bytes per chunk on disk")
         before, peak_reset = status("VmRSS"), reset_peak()
         t = time.perf_counter()
-        store = FaissStore.from_files(read_generation(folder))
+        store = FaissStore.from_files(read_generation(folder, as_paths=(".faiss",)))  # as codec.load does
         trim()
-        report("loaded", n, before, time.perf_counter() - t, peak_reset)
+        report("loaded (mapped, before any search)", n, before, time.perf_counter() - t, peak_reset)
+        file_before = status("RssFile")
+        store.search(CHUNKS, make_vectors(1, DIM, seed=n + 1)[0], 10)  # an exact search reads every vector
+        trim()
+        report("loaded, after one search", n, before, time.perf_counter() - t, peak_reset)
+        print(f"    of which pages of the mapped file (page cache, shared, evictable): "
+              f"{(status('RssFile') - file_before) / n:,.0f} bytes per chunk")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

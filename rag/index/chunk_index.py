@@ -19,6 +19,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -31,7 +32,7 @@ from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES, LexicalIndex, VectorStore
 from rag.index.unit_vectors import unit_vectors
-from rag.records import Chunk, Document
+from rag.records import Chunk, Document, Sentence
 
 # 2: every file checksummed (rag.index.generations), model identity by content;
 # 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation.
@@ -53,7 +54,11 @@ class DocRecord:
 
 
 def doc_hash(doc: Document) -> str:
-    """Path, text and metadata: a changed sidecar or a better metadata reader updates the index too."""
+    """Path, text and metadata: a changed sidecar or a better metadata reader updates the index too.
+    A document not read again (rag.index.unread.KnownDocument) carries its previous hash."""
+    known = getattr(doc, "sha256", None)
+    if known:
+        return known
     key = "\x00".join([doc.path, doc.text, doc.title, doc.source or "", doc.date or ""])
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -103,7 +108,7 @@ class Index:
     See :mod:`rag.index.codec` for disk I/O."""
 
     def __init__(self, *, docs: list[DocRecord], chunks: list[Chunk], vectors: VectorStore, lexical: LexicalIndex,
-                 dim: int, model: str, chunking: dict, model_id: str | None = None):
+                 dim: int, model: str, chunking: dict, model_id: str | None = None, sentence_count: int | None = None):
         self.docs = docs
         self.chunks = chunks
         self.vectors = vectors
@@ -114,9 +119,19 @@ class Index:
         self.chunking = chunking
         self.doc_by_id = {d.id: d for d in docs}
         self.chunk_by_id = {c.id: c for c in chunks}
-        # Overlapping chunks share sentences: one entry (and one vector) per sentence id.
-        self.sentences = list({s.id: s for c in chunks for s in c.sentences}.values())
-        self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=len(self.sentences))
+        count = self.sentence_count() if sentence_count is None else sentence_count  # a load knows it
+        self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=count)
+
+    def sentence_count(self) -> int:
+        """``len(self.sentences)``, without making the sentences of chunks that make them lazily."""
+        return len({i for c in self.chunks
+                    for i in (c.sentence_ids() if hasattr(c, "sentence_ids") else [s.id for s in c.sentences])})
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        """Overlapping chunks share sentences: one entry (and one vector) per sentence id. Made on first
+        use: a loaded index's chunks make their sentences when read (rag.index.codec.LoadedChunk)."""
+        return list({s.id: s for c in self.chunks for s in c.sentences}.values())
 
     @property
     def corpus_hash(self) -> str:
@@ -166,7 +181,7 @@ class Index:
         index = cls(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=embedder.dim,
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
         embedded = index._sync(stale, old_docs, reused, embedder, progress, report)
-        index.stats = BuildStats(len(docs), len(chunks), len(index.sentences), embedded, len(reused),
+        index.stats = BuildStats(len(docs), len(chunks), index.sentence_count(), embedded, len(reused),
                                  time.perf_counter() - t0, warnings)
         return index
 
@@ -212,6 +227,6 @@ class Index:
             "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "model_id": self.model_id,
             "dim": self.dim, "chunking": self.chunking, "corpus_hash": self.corpus_hash,
             "vector_kind": self.vectors.kind(CHUNKS) if isinstance(self.vectors, FaissStore) else None,
-            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": len(self.sentences)},
+            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.sentence_count()},
             "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},
         }

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from functools import cached_property
 
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
+from rag.index.generation_files import consistent
 from rag.index.generations import FIX, StaleGeneration, read_file, read_generation, write_generation
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
@@ -32,17 +34,40 @@ def _shallow(record) -> dict:
 
 
 def _chunk_to_dict(c: Chunk) -> dict:
-    d = _shallow(c)
-    d["sentences"] = [[s.id, s.start, s.end] for s in c.sentences]  # texts are slices of the chunk
+    d = {f.name: getattr(c, f.name) for f in fields(c) if f.name != "sentences"}
+    # texts are slices of the chunk; a loaded chunk that never made its sentences saves what it read
+    d["sentences"] = c.__dict__["_spans"] if isinstance(c, LoadedChunk) and "sentences" not in c.__dict__ else \
+        [[s.id, s.start, s.end] for s in c.sentences]
     return d
 
 
+class LoadedChunk(Chunk):
+    """A chunk read from chunks.json that makes its :class:`Sentence` records on first use: an open made
+    all of them (130,000 at bench_open's 10,000 articles, ~0.25 s of every open) while a search reads the
+    sentences of a few chunks. Equal to a :class:`Chunk` of the same fields."""
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:  # noqa: F811 - the field, made when first read
+        base, doc_id, text = self.start, self.doc_id, self.text
+        # positional and from a list: a third faster than keywords and a generator
+        return tuple([Sentence(i, doc_id, s, e, text[s - base : e - base]) for i, s, e in self.__dict__["_spans"]])
+
+    def sentence_ids(self) -> list[str]:
+        return [i for i, _, _ in self.__dict__["_spans"]]
+
+    def __eq__(self, other):
+        if not isinstance(other, Chunk):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Chunk))
+
+    __hash__ = Chunk.__hash__
+
+
 def _chunk_from_dict(d: dict) -> Chunk:
-    base, doc_id, text = d["start"], d["doc_id"], d["text"]
-    # positional and from a list: a third faster than keywords and a generator (130,000 sentences in bench_open)
-    sents = tuple([Sentence(i, doc_id, s, e, text[s - base : e - base]) for i, s, e in d["sentences"]])
-    return Chunk(id=d["id"], doc_id=d["doc_id"], start=d["start"], end=d["end"], text=d["text"],
-                 n_tokens=d["n_tokens"], sentences=sents)
+    c = object.__new__(LoadedChunk)  # the frozen dataclass's fields, set as its __init__ would
+    c.__dict__.update(id=d["id"], doc_id=d["doc_id"], start=d["start"], end=d["end"], text=d["text"],
+                      n_tokens=d["n_tokens"], _spans=d["sentences"])
+    return c
 
 
 def save(index: Index, index_dir) -> str:
@@ -138,16 +163,23 @@ def _store(index_dir, files: dict, cls):
 
 
 def load(index_dir) -> Index:
-    """Load the live generation, validating every file (the stores are read, not rebuilt)."""
-    files = read_generation(index_dir)
+    """Load the live generation, validating every file (the stores are read, not rebuilt). faiss opens its
+    files itself after they were checked, so a writer removing the generation meanwhile means: load again."""
+    return consistent(index_dir, lambda _: _load(index_dir))
+
+
+def _load(index_dir) -> Index:
+    files = read_generation(index_dir, as_paths=(".faiss",))
     manifest = _manifest(files, index_dir)
     docs, chunks = read_records(index_dir, files)
     vectors = _store(index_dir, files, FaissStore)
     lexical = _store(index_dir, files, Bm25Index)
+    sentence_ids = _parse(index_dir, files, "chunks.json", lambda _: {i for c in chunks for i in c.sentence_ids()})
     index = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=manifest["dim"],
-                  model=manifest["model"], chunking=manifest["chunking"], model_id=manifest.get("model_id"))
-    for collection, want in ((CHUNKS, index.chunks), (SENTENCES, index.sentences)):
-        if vectors.ids(collection) != {x.id for x in want}:
+                  model=manifest["model"], chunking=manifest["chunking"], model_id=manifest.get("model_id"),
+                  sentence_count=len(sentence_ids))
+    for collection, want in ((CHUNKS, {c.id for c in chunks}), (SENTENCES, sentence_ids)):
+        if vectors.ids(collection) != want:
             raise _corrupt(index_dir, f"the {collection} vectors ({vectors.count(collection)}) do not match "
                                       f"chunks.json ({len(want)} {collection})")
     if len(lexical) != len(chunks) or vectors.dim != manifest["dim"]:

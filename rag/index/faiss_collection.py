@@ -13,12 +13,13 @@ Example:
 """
 from __future__ import annotations
 
-from itertools import chain
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import faiss
 import numpy as np
 
+from rag.index.label_columns import LabelColumns
 from rag.index.protocols import Filter
 
 # Unit vectors have norm 1 up to float error; anything further off is a caller
@@ -47,15 +48,12 @@ def as_unit_matrix(array, dim: int) -> np.ndarray:
 
 
 class Collection:
-    """A faiss ``IndexIDMap2`` with string ids, payloads grouped by ``(doc_id, date)``, and HNSW tombstones."""
+    """A faiss ``IndexIDMap2`` with string ids and payloads (:class:`~rag.index.label_columns.LabelColumns`),
+    and HNSW tombstones."""
 
     def __init__(self, kind: str, index: faiss.Index, settings: Mapping) -> None:
         self.kind, self.index, self.settings = kind, index, settings
-        self.label_of: dict[str, int] = {}
-        self.id_of: dict[int, str] = {}
-        self.payload: dict[int, dict] = {}
-        self.groups: dict[tuple, set[int]] = {}  # (doc_id, date) -> labels: filters read groups, not vectors
-        self.shared: dict[tuple, dict] = {}        # (doc_id, date) -> the first payload of the group
+        self.columns = LabelColumns()
         self.tombstones: set[int] = set()        # deleted HNSW labels still in the graph
         self.next_label = 0
         # Since the files this collection was loaded from (rag.index.faiss_delta): their checksums (None when
@@ -63,6 +61,12 @@ class Collection:
         self.base: dict[str, str] | None = None
         self.added: set[int] = set()
         self.removed: set[int] = set()
+        self.mapped_from: Path | None = None  # the file the index is memory-mapped from (read-only), if any
+
+    # id -> label, label -> id, label -> payload (read-only views but label_of)
+    label_of = property(lambda self: self.columns.label_of)
+    id_of = property(lambda self: self.columns.id_of)
+    payload = property(lambda self: self.columns.payload)
 
     @classmethod
     def empty(cls, kind: str, dim: int, settings: Mapping) -> Collection:
@@ -77,59 +81,61 @@ class Collection:
     def __len__(self) -> int:
         return len(self.label_of)
 
+    def owned(self) -> faiss.Index:
+        """The faiss index, first copied into memory when it is mapped from its file: faiss aborts the
+        process (an assertion, not an exception) when a mapped index is changed. Read again from the file
+        (0.13 s for bench_open's 236 MB); from the mapped copy when the file was removed meanwhile (0.9 s)."""
+        if self.mapped_from is not None:
+            try:
+                index = faiss.read_index(str(self.mapped_from))
+            except RuntimeError:
+                index = faiss.deserialize_index(faiss.serialize_index(self.index))
+            if self.kind == "hnsw":
+                faiss.downcast_index(index.index).hnsw.efSearch = self.settings.get("hnsw_ef_search", 128)
+            self.index, self.mapped_from = index, None
+        return self.index
+
     def upsert(self, ids: Sequence[str], x: np.ndarray, payloads: Sequence[Mapping[str, str]]) -> None:
         self.delete([i for i in ids if i in self.label_of])  # replacing = delete + add under a new label
         labels = np.arange(self.next_label, self.next_label + len(ids), dtype=np.int64)
         self.next_label += len(ids)
-        self.index.add_with_ids(x, labels)
+        self.owned().add_with_ids(x, labels)
         if self.base is not None:  # a journal only where a delta can be saved (a fresh build writes whole)
             self.added.update(labels.tolist())
-        for i, label, payload in zip(ids, labels.tolist(), payloads):
-            self._remember(i, label, {str(k): str(v) for k, v in payload.items() if v is not None})
+        self.remember(ids, labels.tolist(), [{str(k): str(v) for k, v in p.items() if v is not None}
+                                             for p in payloads])
 
-    def _remember(self, id_: str, label: int, payload: dict) -> None:
-        key = (payload.get("doc_id"), payload.get("date"))
-        if key not in self.groups:
-            self.groups[key], self.shared[key] = set(), payload
-        elif self.shared[key] == payload:  # chunks of one document share one payload object, not a copy each
-            payload = self.shared[key]
-        self.label_of[id_], self.id_of[label], self.payload[label] = label, id_, payload
-        self.groups[key].add(label)
+    def remember(self, ids: Sequence[str], labels: Sequence[int], payloads: Sequence[dict]) -> None:
+        """Map new ``labels`` (already in faiss) to their ids and payloads."""
+        self.columns.add(ids, labels, payloads)
 
     def delete(self, ids: Iterable[str]) -> None:
         labels = [self.label_of.pop(i) for i in dict.fromkeys(ids) if i in self.label_of]
         if not labels:
             return
-        for label in labels:
-            if self.base is not None:
+        if self.base is not None:
+            for label in labels:
                 (self.added.discard if label in self.added else self.removed.add)(label)
-            del self.id_of[label]
-            p = self.payload.pop(label)
-            key = (p.get("doc_id"), p.get("date"))
-            self.groups[key].discard(label)
-            if not self.groups[key]:
-                del self.groups[key], self.shared[key]
+        self.columns.drop(labels)
         if self.kind == "flat":  # flat compacts its rows in place; nothing is re-added
-            self.index.remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
+            self.owned().remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
         else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
             self.tombstones.update(labels)
             if len(self.tombstones) > max(len(self), 1_000):
                 self._compact()
 
     def _compact(self) -> None:
-        live = np.array(sorted(self.id_of), np.int64)
+        live = self.columns.live()
         vectors = self.index.reconstruct_batch(live) if live.size else None
-        self.index = Collection.empty(self.kind, self.index.d, self.settings).index
+        self.index, self.mapped_from = Collection.empty(self.kind, self.index.d, self.settings).index, None
         if vectors is not None:
             self.index.add_with_ids(vectors, live)
         self.tombstones.clear()
         self.base, self.added, self.removed = None, set(), set()  # a new graph: the next save writes it whole
 
     def labels_where(self, where: Filter) -> np.ndarray:
-        """Labels whose payload ``where`` admits, found through the groups (one test per group, not per vector)."""
-        admitted = [labels for (doc_id, date), labels in self.groups.items()
-                    if where.admits({"doc_id": doc_id, "date": date})]
-        return np.fromiter(chain.from_iterable(admitted), np.int64)
+        """Labels whose payload ``where`` admits (one test per distinct payload, not per vector)."""
+        return self.columns.where(lambda p: where.admits({"doc_id": p.get("doc_id"), "date": p.get("date")}))
 
     def vectors(self, ids: Sequence[str]) -> np.ndarray:
         """The stored vectors of ``ids``, read back from faiss; KeyError names an unknown id."""
@@ -159,7 +165,7 @@ class Collection:
         scores, labels = self.index.search(q, k, params=params)
         found = labels[0] >= 0
         if found.sum() < k:  # an approximate walk fell short of k reachable vectors: answer exactly
-            return self._exact(q, subset if subset is not None else np.array(sorted(self.id_of), np.int64), k)
+            return self._exact(q, subset if subset is not None else self.columns.live(), k)
         return labels[0][found], scores[0][found]
 
     def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,8 +175,9 @@ class Collection:
 
     # -- persistence ------------------------------------------------------------
     def state(self) -> dict:
+        """The maps as columns (:meth:`LabelColumns.columns`): a load rebuilds them without a call per item."""
         return {"kind": self.kind, "next_label": self.next_label, "tombstones": sorted(self.tombstones),
-                "items": [[label, self.id_of[label], self.payload[label]] for label in sorted(self.id_of)]}
+                **self.columns.columns()}
 
     @classmethod
     def restore(cls, index: faiss.Index, state: dict, dim: int, settings: Mapping) -> Collection:
@@ -181,8 +188,11 @@ class Collection:
                              f"{kind!r}; expected an IndexIDMap2 of dimension {dim}")
         c = cls(kind, index, settings)
         c.next_label, c.tombstones = int(state["next_label"]), set(state["tombstones"])
-        for label, id_, payload in state["items"]:
-            c._remember(id_, int(label), payload)
+        if "items" in state:  # the row-per-item layout written before the columns
+            items = state["items"]
+            c.columns.restore_rows([int(x[0]) for x in items], [x[1] for x in items], [x[2] for x in items])
+        else:
+            c.columns.restore(state["labels"], state["ids"], state["payloads"], state["payload_of"])
         if index.ntotal != len(c) + len(c.tombstones):
             raise ValueError(f"the faiss index holds {index.ntotal} vectors, the id map {len(c)} (+{len(c.tombstones)} "
                              "deleted)")

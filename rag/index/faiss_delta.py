@@ -73,7 +73,6 @@ def apply_delta(c, data: bytes, base: dict[str, str]) -> None:
         raise ValueError("it deletes labels its base does not hold, or adds labels its base already used")
     c.base = base
     c.delete([c.id_of[x] for x in removed])
-    c.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), labels)
-    for label, id_, payload in zip(labels.tolist(), meta["ids"], meta["payloads"]):
-        c._remember(id_, label, payload)
+    c.owned().add_with_ids(np.ascontiguousarray(vectors, np.float32), labels)
+    c.remember(meta["ids"], labels.tolist(), meta["payloads"])
     c.added, c.next_label = set(labels.tolist()), int(meta["next_label"])

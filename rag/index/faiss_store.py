@@ -10,8 +10,9 @@ to int64 labels that never change, so:
   HNSW cannot remove, so deleted labels become tombstones excluded from every
   search, and the graph is rebuilt once they outnumber the live vectors);
 - filters are pushed into faiss as an ``IDSelector`` over the labels the
-  :class:`Filter` admits, found through a payload index grouped by
-  ``(doc_id, date)`` (no pass over every vector); a small admitted set on HNSW
+  :class:`Filter` admits, found by testing each distinct payload once and one
+  numpy pass over the labels' payload numbers (:mod:`rag.index.label_columns`;
+  no vector is read); a small admitted set on HNSW
   is scored exactly instead, where a graph walk could miss it;
 - ``score(ids)`` reads the vectors back from faiss (``reconstruct_batch``):
   there is no second copy of the matrix beside faiss.
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import faiss
@@ -157,15 +159,17 @@ class FaissStore:
         return files
 
     @classmethod
-    def from_files(cls, files: Mapping[str, bytes]) -> FaissStore:
-        """Inverse of :meth:`to_files`; ValueError("<file> cannot be read (why)") names a damaged file."""
+    def from_files(cls, files: Mapping[str, bytes | Path]) -> FaissStore:
+        """Inverse of :meth:`to_files`; ValueError("<file> cannot be read (why)") names a damaged file.
+        A ``.faiss`` file may be given as its path (``read_generation(..., as_paths=(".faiss",))``)."""
         meta = read_file(files, "vectors.json", json.loads)
         store = read_file(files, "vectors.json", lambda _: cls(dim=int(meta["dim"]), **meta["settings"]))
         for name in read_file(files, "vectors.json", lambda _: [store._check_name(n) for n in meta["collections"]]):
-            index = read_file(files, f"{name}.faiss", lambda b: faiss.deserialize_index(np.frombuffer(b, np.uint8)))
+            index = read_file(files, f"{name}.faiss", _read_index)
             state = read_file(files, f"{name}.ids.json", json.loads)
             c = store._collections[name] = read_file(
                 files, f"{name}.ids.json", lambda _: Collection.restore(index, state, store.dim, store.settings))
+            c.mapped_from = files[f"{name}.faiss"] if isinstance(files[f"{name}.faiss"], Path) else None
             c.base = {"faiss": _digest(files, f"{name}.faiss"), "ids": _digest(files, f"{name}.ids.json")}
             if delta_name(name) in files:
                 read_file(files, delta_name(name), lambda b: apply_delta(c, b, c.base))
@@ -182,6 +186,18 @@ class FaissStore:
             kind = s["kind"] if s["kind"] != "auto" else "hnsw" if create_for > s["approx_threshold"] else "flat"
             self._collections[name] = Collection.empty(kind, self.dim, s)
         return self._collections[name]
+
+
+def _read_index(data: bytes | Path) -> faiss.Index:
+    """A faiss index from its bytes, or memory-mapped from its (checked) file: bench_open's 236 MB of sentence
+    vectors and graph take 0.01 s to map, 0.13 s to read and 0.6-1.0 s to parse from bytes in memory. A mapped
+    index is read-only: :meth:`Collection.owned` copies it into memory before its first change. Its pages are
+    the file's in the page cache, read as searches touch them, and no copy of the file is held beside it.
+    rag never changes a file once written (a generation's files are only added or removed whole); a file changed
+    in place by another program while a process has it mapped is seen by that process unchecked."""
+    if isinstance(data, Path):
+        return faiss.read_index(str(data), faiss.IO_FLAG_MMAP_IFC)
+    return faiss.deserialize_index(np.frombuffer(data, np.uint8))
 
 
 def _digest(files: Mapping[str, bytes], name: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping
 
 from rag.errors import IndexFormatError, IndexStoreError
+from rag.index.verified import Verified
 
 POINTER = "CURRENT"
 CHECKSUMS = "CHECKSUMS"
@@ -67,18 +68,30 @@ def live_generation(index_dir: str | Path) -> Path | None:
     return folder
 
 
-def read_generation(index_dir: str | Path, only: tuple[str, ...] | None = None) -> dict[str, bytes]:
+def read_generation(index_dir: str | Path, only: tuple[str, ...] | None = None,
+                    as_paths: tuple[str, ...] = ()) -> dict[str, bytes | Path]:
     """Files of the live generation, by name, each checked against its checksum:
     all of them, or those in ``only`` (checking a manifest should not read every vector).
+    A file whose name ends with one of ``as_paths`` is checked and given as its path, for a reader that
+    loads it itself (faiss reads its files faster than it parses bytes). A file checked before with the
+    same stat is not hashed again (:mod:`rag.index.verified` says what that does and does not catch).
 
     Raises :class:`IndexStoreError` naming the missing or damaged file."""
+    return consistent(index_dir, lambda pointer: _read_checked(Path(index_dir), *pointer, only, as_paths))
+
+
+def consistent(index_dir: str | Path, read):
+    """``read((generation, checksum))`` of the live generation; when it raises IndexStoreError after a writer
+    switched generations (and removed the one being read), ``read`` of the new one: damage is only reported
+    when the same generation is still live. A loader that opens files after :func:`read_generation` checked
+    them (faiss reads its own) wraps its whole load in this."""
     index_dir = Path(index_dir)
     for attempt in range(_RETRIES):
         pointer = _pointer(index_dir)
         if pointer is None:
             raise IndexStoreError(f"no index at {str(index_dir)!r}; build it with `rag index`.")
         try:
-            return _read_checked(index_dir, *pointer, only)
+            return read(pointer)
         except IndexStoreError:
             if _pointer(index_dir) == pointer:
                 raise  # the same generation is still live: real damage, not a write in progress
@@ -87,7 +100,7 @@ def read_generation(index_dir: str | Path, only: tuple[str, ...] | None = None) 
                           "row); stop the other writer and try again.")
 
 
-def _read_checked(index_dir: Path, name: str, digest: str, only) -> dict[str, bytes]:
+def _read_checked(index_dir: Path, name: str, digest: str, only, as_paths=()) -> dict[str, bytes | Path]:
     folder = index_dir / name
 
     def damaged(what: str) -> IndexStoreError:
@@ -106,22 +119,37 @@ def _read_checked(index_dir: Path, name: str, digest: str, only) -> dict[str, by
         expected = json.loads(listing)
     except ValueError:
         raise damaged(f"{name}/{CHECKSUMS} is not valid JSON") from None
-    out = GenerationFiles()
+    out, cache = GenerationFiles(), Verified(index_dir, name, digest)
     out.digests = {filename: want["sha256"] for filename, want in expected.items()}
     for filename, want in expected.items():
         if only is not None and filename not in only:
             continue
+        path = folder / filename
         try:
-            data = (folder / filename).read_bytes()
+            st = path.stat()  # before the read: a change after it gives another stat, never a trusted one
+            trusted = st.st_size == want["bytes"] and cache.trusted(filename, st, want["sha256"])
+            if filename.endswith(as_paths):
+                data, size, sha = path, st.st_size, None if trusted else _file_sha256(path)
+            else:
+                data = path.read_bytes()
+                size, sha = len(data), None if trusted else hashlib.sha256(data).hexdigest()
         except FileNotFoundError:
             raise damaged(f"{filename} is missing") from None
         except OSError as exc:
             raise damaged(f"{filename} cannot be read ({exc.strerror})") from None
-        if len(data) != want["bytes"] or hashlib.sha256(data).hexdigest() != want["sha256"]:
-            raise damaged(f"{filename} has changed since it was written ({len(data):,} bytes, "
+        if size != want["bytes"] or not (trusted or sha == want["sha256"]):
+            raise damaged(f"{filename} has changed since it was written ({size:,} bytes, "
                           f"{want['bytes']:,} expected, checksum mismatch)")
+        if not trusted:
+            cache.checked(filename, st, sha)
         out[filename] = data
+    cache.save()
     return out
+
+
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def read_file(files: Mapping[str, bytes], name: str, parse):

@@ -151,7 +151,7 @@ def _kept(index_dir: Path, reuse: Mapping[str, str]) -> dict[str, dict]:
     pointer = _pointer(index_dir)
     try:
         listing = (index_dir / pointer[0] / CHECKSUMS).read_bytes() if pointer else b""
-        entries = json.loads(listing) if hashlib.sha256(listing).hexdigest() == pointer[1] else {}
+        entries = json.loads(listing) if pointer and hashlib.sha256(listing).hexdigest() == pointer[1] else {}
     except (OSError, ValueError):
         entries = {}
     stale = [n for n, digest in reuse.items() if entries.get(n, {}).get("sha256") != digest]

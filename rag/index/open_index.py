@@ -10,7 +10,8 @@ This is the one place that decides what happens on disk:
 - otherwise                               -> load as is.
 
 Whether articles changed is first asked of the files' stats (:mod:`rag.ingest.stamps`): an
-unchanged folder is not read at all, and a file whose stat changed is hashed on its own.
+unchanged folder is not read at all, and a file whose stat changed is hashed on its own. An update
+reads only the files whose stat changed (:mod:`rag.index.unread`).
 
 Where the index must be written, the folder is checked first, so a bad
 ``--index-dir`` fails in a second, not after a full build.
@@ -29,6 +30,7 @@ from rag.index.chunk_index import Index, Step, corpus_hash, doc_hash
 from rag.ingest.corpus import Corpus
 from rag.index.codec import check_compatible, load, read_manifest, save
 from rag.index.generations import live_generation
+from rag.index.unread import known_documents
 from rag.ingest.stamps import record, stat_files, unchanged
 
 INDEX_DIRNAME = ".rag-index"
@@ -76,16 +78,17 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
             check_compatible(manifest, model=embedder.name, model_id=embedder.identity, chunking=chunker.settings(),
                              index_dir=index_dir)
             warnings = unchanged(stamps, manifest["corpus_hash"], folders, before)  # stat first: no article read
-            if warnings is None:
-                corpus = Corpus.from_dir(corpus_dir, uploads_dir)
-                if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
-                    warnings = corpus.warnings
-                    record(stamps, manifest["corpus_hash"], folders, before, warnings)
             if warnings is not None:
                 index = load(index_dir)
                 index.stats.warnings = list(warnings)
                 return index, "loaded"
             previous = load(index_dir)
+            # only the files whose stat changed are read (rag.index.unread)
+            corpus = Corpus.from_dir(corpus_dir, uploads_dir, known_documents(stamps, folders, before, previous))
+            if manifest["corpus_hash"] == corpus_hash([doc_hash(d) for d in corpus.documents]):
+                record(stamps, manifest["corpus_hash"], folders, before, corpus.warnings)
+                previous.stats.warnings = list(corpus.warnings)
+                return previous, "loaded"
     except IndexFormatError:  # derived data in an old layout: rebuilding loses nothing
         notes.append(f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
     corpus = corpus or Corpus.from_dir(corpus_dir, uploads_dir)

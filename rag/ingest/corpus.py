@@ -20,6 +20,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from rag.ingest.furniture import article_lines, is_furniture, sections
 from rag.ingest.byline import read_meta
@@ -34,6 +35,8 @@ from rag.ingest.sidecar import SIDECAR, load_sidecar
 from rag.records import Document
 
 log = logging.getLogger("rag.ingest.corpus")
+# (file, the id it would get) -> a Document already known for it, not read again (rag.index.unread), or None
+Known = Callable[[Path, str], "Document | None"]
 
 
 @dataclass
@@ -45,8 +48,8 @@ class Corpus:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_dir(cls, root: str | Path, uploads: str | Path | None = None) -> "Corpus":
-        return read_folder(root, uploads)
+    def from_dir(cls, root: str | Path, uploads: str | Path | None = None, known: Known | None = None) -> "Corpus":
+        return read_folder(root, uploads, known)
 
     def get(self, doc_id: str) -> Document:
         for doc in self.documents:
@@ -112,9 +115,10 @@ def _listing(root: Path, warnings: list[str]) -> list[Path]:
 
 
 def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str], taken: set[str] = frozenset(),
-                prefix: str = "") -> list[Document]:
-    """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``.
-    Whatever one file holds, the others are read; each one skipped is named in ``warnings``."""
+                prefix: str = "", known: Known | None = None) -> list[Document]:
+    """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``; a file ``known`` gives
+    a document for is not read. Whatever one file holds, the others are read; each one skipped is named in
+    ``warnings``."""
     rels = [p.relative_to(root).as_posix() for p in files]
     stems = [rel.rsplit(".", 1)[0] for rel in rels]
     uses = Counter(stems)
@@ -122,6 +126,10 @@ def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str
     for path, rel, stem in zip(files, rels, stems):
         doc_id = stem if uses[stem] == 1 else rel  # a.txt + a.md: keep both, ids by full name
         doc_id = prefix + doc_id if doc_id in taken else doc_id
+        doc = known(path, doc_id) if known else None
+        if doc is not None:
+            docs.append(doc)
+            continue
         text, warning = read_text(path)
         if warning:
             warnings.append(warning)
@@ -142,10 +150,11 @@ def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str
     return docs
 
 
-def read_folder(root: str | Path, uploads: str | Path | None = None) -> Corpus:
+def read_folder(root: str | Path, uploads: str | Path | None = None, known: Known | None = None) -> Corpus:
     """Ingest every .txt/.md/.html file under ``root`` (hidden files and folders and
     symbolic links skipped), then those under ``uploads`` (the user's added articles,
-    kept outside ``root``) if it exists. One bad file never stops the others."""
+    kept outside ``root``) if it exists. One bad file never stops the others. ``known``:
+    documents that need not be read again (files unchanged since an index was built)."""
     root = Path(root)
     if not root.exists():
         raise CorpusError(f"articles folder {str(root)!r} does not exist; pass a folder of .txt, .md or .html files.")
@@ -160,10 +169,10 @@ def read_folder(root: str | Path, uploads: str | Path | None = None) -> Corpus:
     rels = {p.relative_to(root).as_posix() for p in files}
     warnings += [f"{printable(str(root / SIDECAR))}: entry {name!r} names no article file in the folder; fix "
                  "the name or remove the entry." for name in sidecar if name not in rels]
-    docs = _read_files(root, files, sidecar, warnings)
+    docs = _read_files(root, files, sidecar, warnings, known=known)
     if uploads is not None and Path(uploads).is_dir():
         docs += _read_files(Path(uploads), _listing(Path(uploads), warnings), {}, warnings,
-                            taken={d.id for d in docs}, prefix="uploads/")
+                            taken={d.id for d in docs}, prefix="uploads/", known=known)
     if not docs:
         raise CorpusError(f"no readable article in {str(root)!r}: " + " ".join(warnings))
     return Corpus(root=str(root), documents=docs, warnings=warnings)

@@ -94,6 +94,20 @@ def unchanged(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path
     return list(data.get("warnings", []))
 
 
+def same_files(stamp_file: str | Path, folders: list[str | Path], now: dict[str, Stat]) -> tuple[set[str], list[str]]:
+    """The article files of ``folders`` whose stat (``now``) is the one recorded, and the warnings recorded
+    with them: none when the record was made for other folders or code, or a metadata sidecar changed
+    (it may change any article's metadata). What an update need not read again."""
+    data = read_object(Path(stamp_file))
+    known = data.get("files", {})
+    if data.get("code") != code_version() or data.get("folders") != [str(f) for f in folders]:
+        return set(), []
+    same = {path for path, stat in now.items() if tuple(known.get(path, ())[:3]) == stat}
+    if any(Path(path).name == SIDECAR and path not in same for path in {*now, *known}):
+        return set(), []
+    return same, list(data.get("warnings", []))
+
+
 def record(stamp_file: str | Path, corpus_hash: str, folders: list[str | Path], before: dict[str, Stat],
            warnings: list[str]) -> None:
     """Remember that ``folders`` gave ``corpus_hash`` (and ``warnings``) when read after the stats

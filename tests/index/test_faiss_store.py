@@ -173,3 +173,72 @@ def test_hnsw_filters_go_through_the_graph_walk_with_a_selector(monkeypatch):
     admitted = [where.admits(p) and i not in (2, 8) for i, p in enumerate(payloads)]
     assert [h.id for h in store.search(CHUNKS, q, 10, where=where)] == brute_force(x, q, admitted, 10)[0]
     assert {h.id for h in store.search(CHUNKS, x[2], 298)}.isdisjoint({"c2", "c8"})
+
+
+def maps(c):
+    return dict(c.label_of), dict(c.id_of), dict(c.payload), c.tombstones, c.next_label
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_the_id_columns_restore_the_maps_the_row_per_item_layout_does(kind):
+    """ids.json is written as columns now; a file of the former layout (one row per item) still loads, alike."""
+    import faiss
+
+    from rag.index.faiss_collection import Collection
+
+    store, x, payloads = filled(kind)
+    store.delete(CHUNKS, ["c3", "c7"])
+    c = store._collections[CHUNKS]
+    state = c.state()
+    assert {"labels", "ids", "payloads", "payload_of"} <= set(state) and len(state["payloads"]) == 6
+    rows = {**state, "items": [[label, c.id_of[label], c.payload[label]] for label in sorted(c.id_of)]}
+    copy = lambda: faiss.deserialize_index(faiss.serialize_index(c.index))  # noqa: E731
+    columns = Collection.restore(copy(), state, DIM, store.settings)
+    former = Collection.restore(copy(), rows, DIM, store.settings)
+    assert maps(columns) == maps(former) == maps(c)
+    assert columns.payload[0] is columns.payload[6] and former.payload[0] is former.payload[6]  # one object each
+    q = unit(1, seed=9)[0]
+    assert columns.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist() == \
+        c.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda s: s.update(ids=s["ids"][:-1]), lambda s: s.update(payload_of=[-1] * len(s["labels"])),
+    lambda s: s.update(payload_of=[99] * len(s["labels"])), lambda s: s.update(labels=[0] * len(s["labels"])),
+    lambda s: s.update(payloads=["doc"] * 6), lambda s: s.update(labels=[str(x) for x in s["labels"]])])
+def test_id_columns_that_do_not_fit_together_are_named(damage):
+    import json
+
+    store, _, _ = filled()
+    files = store.to_files()
+    state = json.loads(files["chunks.ids.json"])
+    damage(state)
+    files["chunks.ids.json"] = json.dumps(state).encode()
+    with pytest.raises(ValueError, match="chunks.ids.json cannot be read"):
+        FaissStore.from_files(files)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("file_removed", [False, True])
+def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, kind, file_removed):
+    """faiss aborts the process when a mapped index changes; the collection copies it first (from the
+    file, or from the mapping when the file is gone) and then answers as a store that was never saved."""
+    from rag.index.generations import live_generation, read_generation, write_generation
+
+    store, x, payloads = filled(kind, n=300)
+    write_generation(tmp_path, store.to_files())
+    loaded = FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+    c = loaded._collections[CHUNKS]
+    assert c.mapped_from is not None and c.mapped_from.parent == live_generation(tmp_path)
+    q = unit(1, seed=5)[0]
+    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)  # read straight from the mapping
+    if file_removed:
+        c.mapped_from.unlink()
+    for s in (store, loaded):
+        s.delete(CHUNKS, ["c1", "c2", "c40"])
+        s.upsert(CHUNKS, ["c2", "new"], unit(2, seed=8), [{"doc_id": "d9"}, {"doc_id": "d9"}])
+    assert c.mapped_from is None
+    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
+    assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
+                                                                                    where=Filter(doc_ids={"d9"}))
+    assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))

@@ -171,13 +171,13 @@ def test_a_reader_whose_generation_is_removed_under_it_reads_the_new_one(tmp_pat
     new = {name: data + b" new" for name, data in FILES.items()}
     real, calls = reader._read_checked, []
 
-    def writes_in_between(index_dir, name, digest, only):
+    def writes_in_between(index_dir, name, digest, *rest):
         if not calls:
             write_generation(tmp_path, new)
             write_generation(tmp_path, new)  # the generation we were about to read is gone now
             assert not (tmp_path / name).exists()
         calls.append(name)
-        return real(index_dir, name, digest, only)
+        return real(index_dir, name, digest, *rest)
 
     monkeypatch.setattr(reader, "_read_checked", writes_in_between)
     assert read_generation(tmp_path) == new
