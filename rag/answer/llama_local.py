@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rag.errors import AnswererError
 from rag.answer.draft import OnToken
+from rag.answer.system_state import SystemState
 
 
 class LlamaCppChat:
@@ -59,6 +60,7 @@ class LlamaCppChat:
         except (ValueError, RuntimeError, OSError) as exc:
             raise AnswererError(f"llama.cpp cannot load {self.model_path} ({exc}); check that it is a GGUF "
                                 "model file (re-assemble the bundled one by deleting it from the cache).") from None
+        self._system = SystemState(self._llm)
         return self._llm
 
     def count_tokens(self, text: str) -> int:
@@ -66,10 +68,17 @@ class LlamaCppChat:
             return len(self._load().tokenize(text.encode("utf-8", "replace"), add_bos=False))
 
     def complete(self, messages: list[dict], *, max_tokens: int = 48, timeout: float = 30.0,
-                 on_token: OnToken | None = None) -> str:
-        """The reply to ``messages`` (greedy decoding), streamed to ``on_token``."""
+                 on_token: OnToken | None = None, reuse: bool = False) -> str:
+        """The reply to ``messages`` (greedy decoding), streamed to ``on_token``.
+
+        The prompt starts from its system line's saved state (:mod:`rag.answer.system_state`), so
+        the reply depends on it alone, unless ``reuse``: then every token it shares with the
+        previous prompt is kept, for a prompt that continues the previous one (the check after an
+        answer, :mod:`rag.answer.prompt`)."""
         with self._lock:
             llm = self._load()
+            if not reuse:
+                self._system.start(messages)
             deadline = time.monotonic() + timeout
             pieces: list[str] = []
             try:
@@ -94,9 +103,11 @@ class LlamaCppChat:
                                     "or use a smaller model (--llm-model 0.5b).")
             return "".join(pieces)
 
-    def first_token_odds(self, messages: list[dict], *groups: tuple[str, ...], timeout: float = 30.0) -> list[float]:
+    def first_token_odds(self, messages: list[dict], *groups: tuple[str, ...], timeout: float = 30.0,
+                         reuse: bool = True) -> list[float]:
         """For each group of words, the probability that the reply's first token is the first
         token of one of them (summed over the group), read from the logits of that one step.
+        ``reuse`` (the default: a check continues the answer's prompt) as in :meth:`complete`.
 
         >>> chat.first_token_odds(prompt, ("yes", "Yes"), ("no", "No"))       # doctest: +SKIP
         [0.91, 0.08]
@@ -116,5 +127,5 @@ class LlamaCppChat:
                 ids = {llm.tokenize(w.encode("utf-8"), add_bos=False)[0] for w in words}
                 odds.append(float(sum(p[i] for i in ids)))
 
-        self.complete(messages, max_tokens=1, timeout=timeout, on_token=tap)
+        self.complete(messages, max_tokens=1, timeout=timeout, on_token=tap, reuse=reuse)
         return odds or [0.0] * len(groups)

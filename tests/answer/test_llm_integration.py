@@ -112,3 +112,24 @@ def test_the_model_confirms_a_stated_answer_and_doubts_a_wrong_one():
                                     confirm.NO, timeout=TIMEOUT)
     assert 0.0 <= no < yes <= 1.0 and yes + no <= 1.0 + 1e-6  # probabilities of the first token, from its logits
     assert right > 0.5 and right > wrong
+
+
+def test_a_reply_does_not_depend_on_the_prompt_asked_before_it():
+    from rag.answer import confirm, llm
+    from rag.answer.llama_local import LlamaCppChat
+    from rag.answer.model_files import resolve_model
+
+    chat = LlamaCppChat(resolve_model("0.5b"))
+    ships = llm.prompt.build(llm.SYSTEM, "How many ships docked?", ["412 ships docked in Rotterdam in March."])
+    other = llm.prompt.build(llm.SYSTEM, "Who won the vote?", ["Smith won the vote in the city council."])
+    alone = chat.first_token_odds(ships, confirm.YES, confirm.NO, timeout=TIMEOUT, reuse=False)
+    chat.complete(other, max_tokens=3, timeout=TIMEOUT)  # leaves the shared system line in llama.cpp's cache
+    after = chat.first_token_odds(ships, confirm.YES, confirm.NO, timeout=TIMEOUT, reuse=False)
+    assert after == alone  # exactly: both from the system line's saved state (the other prompt's cache moved them)
+    # a prompt that continues the previous one may keep its tokens: the check after an answer
+    chat.complete(ships, max_tokens=3, timeout=TIMEOUT)
+    check = confirm.messages("How many ships docked?", "412", ["412 ships docked in Rotterdam in March."],
+                             system=llm.SYSTEM)
+    kept = chat.first_token_odds(check, confirm.YES, confirm.NO, timeout=TIMEOUT)
+    fresh = chat.first_token_odds(check, confirm.YES, confirm.NO, timeout=TIMEOUT, reuse=False)
+    assert kept == pytest.approx(fresh, abs=0.05)
