@@ -32,7 +32,7 @@ class LlamaCppChat:
         self.model_path = Path(model_path)
         self.n_ctx, self.n_threads = n_ctx, n_threads
         self.name = name or f"llama.cpp:{self.model_path.name}"
-        self._llm = None
+        self._llm, self._system = None, None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
@@ -60,7 +60,6 @@ class LlamaCppChat:
         except (ValueError, RuntimeError, OSError) as exc:
             raise AnswererError(f"llama.cpp cannot load {self.model_path} ({exc}); check that it is a GGUF "
                                 "model file (re-assemble the bundled one by deleting it from the cache).") from None
-        self._system = SystemState(self._llm)
         return self._llm
 
     def count_tokens(self, text: str) -> int:
@@ -78,6 +77,8 @@ class LlamaCppChat:
         with self._lock:
             llm = self._load()
             if not reuse:
+                if self._system is None or self._system.llm is not llm:
+                    self._system = SystemState(llm)
                 self._system.start(messages)
             deadline = time.monotonic() + timeout
             pieces: list[str] = []

@@ -34,6 +34,9 @@ class ScriptedLlama:
     def tokenize(self, data, add_bos):
         return data.split()
 
+    def reset(self):  # every prompt starts from an empty cache: this stand-in has no chat template to read
+        self.calls.append("reset")
+
 
 def chat_with(llama, **settings) -> LlamaCppChat:
     chat = LlamaCppChat("unused.gguf", **settings)
@@ -45,7 +48,8 @@ def test_the_reply_is_streamed_piece_by_piece_with_greedy_decoding():
     llama, seen = ScriptedLlama(["Ye", "s", ""]), []
     assert chat_with(llama).complete(MESSAGES, max_tokens=3, on_token=seen.append) == "Yes"
     assert seen == ["Ye", "s"]
-    assert llama.calls == [{"messages": MESSAGES, "max_tokens": 3, "temperature": 0.0, "top_k": 1, "stream": True}]
+    assert llama.calls == ["reset", {"messages": MESSAGES, "max_tokens": 3, "temperature": 0.0, "top_k": 1,
+                                     "stream": True}]
 
 
 def test_a_reply_past_the_deadline_is_an_error_and_the_stream_is_closed(monkeypatch):

@@ -17,6 +17,7 @@ def chat():
 
     chat = LlamaCppChat(resolve_model("0.5b"))
     chat.warm_up()
+    chat._system = SystemState(chat._llm)  # what its first prompt would make; kept while the model is the same
     return chat
 
 
