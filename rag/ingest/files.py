@@ -120,26 +120,45 @@ def is_html(path: str | Path) -> bool:
 
 def list_articles(root: str | Path, suffixes=SUFFIXES) -> Listing:
     """Every file with an article suffix under ``root``; hidden files and folders
-    (``.rag-index``, ``.upload-*``) are not articles, and links are never entered."""
-    root = Path(root)
-    out = Listing()
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        here = Path(folder)
-        for name in sorted(dirs):
-            if (here / name).is_symlink() and not name.startswith("."):
-                out.skipped.append(f"{printable(str(here / name))}: skipped, a symbolic link to a folder "
-                                   f"({printable(os.readlink(here / name))}); links are never followed.")
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
-        for name in sorted(names):
-            path = here / name
-            if name.startswith(".") or path.suffix.lower() not in suffixes:
-                continue
-            if path.is_symlink():
-                out.skipped.append(f"{printable(str(path))}: skipped, {_link(path)}")
-            elif not _utf8(str(path.relative_to(root))):
-                out.skipped.append(f"{printable(str(path))}: skipped, the file name is not valid UTF-8; rename "
-                                   "the file.")
-            else:
-                out.files.append(path)
+    (``.rag-index``, ``.upload-*``) are not articles, and links are never entered.
+
+    Folders are visited depth first in name order, as ``os.walk`` would; the listing reads
+    ``os.scandir`` entries, which know whether they are links without a call per file (opening an
+    index lists its whole corpus: pathlib's calls per file were 0.26 s of it at 10,000 articles)."""
+    out, root = Listing(), str(Path(root))  # "./news/" -> "news": paths as pathlib writes them
+    _list(root, len(root.rstrip(os.sep)) + 1, tuple(suffixes), out)
     out.files.sort()
     return out
+
+
+def _list(folder: str, cut: int, suffixes: tuple[str, ...], out: Listing) -> None:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:  # a folder that is gone or unreadable holds no article (as os.walk skips it)
+        return
+    dirs, files = [], []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a link, as os.walk sorts its entries
+        except OSError:
+            is_dir = False
+        (dirs if is_dir else files).append(entry)
+    for entry in dirs:
+        if entry.is_symlink() and not entry.name.startswith("."):
+            out.skipped.append(f"{printable(entry.path)}: skipped, a symbolic link to a folder "
+                               f"({printable(os.readlink(entry.path))}); links are never followed.")
+    for entry in files:
+        name = entry.name
+        if name.startswith(".") or os.path.splitext(name)[1].lower() not in suffixes:
+            continue
+        if entry.is_symlink():
+            out.skipped.append(f"{printable(entry.path)}: skipped, {_link(Path(entry.path))}")
+        elif not _utf8(entry.path[cut:]):
+            out.skipped.append(f"{printable(entry.path)}: skipped, the file name is not valid UTF-8; rename "
+                               "the file.")
+        else:
+            out.files.append(Path(entry.path))
+    for entry in dirs:
+        if not entry.name.startswith(".") and not entry.is_symlink():
+            _list(entry.path, cut, suffixes, out)

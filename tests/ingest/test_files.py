@@ -3,6 +3,7 @@ is decoded, names that cannot be shown on one line are escaped."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,28 @@ def test_cli_index_lists_every_skipped_file_last(corpus, outside, capsys, monkey
     assert lines[-3].startswith("2 file(s) skipped")
     assert sorted(line.split(": skipped, ")[1][:14] for line in lines[-2:]) == ["a symbolic lin", "looks binary ("]
     assert all(line.startswith("  - ") for line in lines[-2:])
+
+
+def test_the_listing_visits_folders_as_os_walk_would(tmp_path):
+    # list_articles reads os.scandir entries (no call per file); its files and order must be os.walk's.
+    import os
+    import random
+
+    from rag.ingest.files import SUFFIXES, list_articles
+
+    rng = random.Random(3)
+    for i in range(120):
+        sub = tmp_path / rng.choice(["", "a", "a/b", "c", ".hidden", "Z"])
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / (rng.choice(["x", "Y", "é", "a.b", ".dot"]) + str(i) + rng.choice([".txt", ".MD", ".htm", ".pdf", ""]))
+         ).write_text("t", encoding="utf-8")
+    os.symlink(tmp_path / "a", tmp_path / "c" / "la")
+    walked = []
+    for folder, dirs, names in os.walk(tmp_path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d)))
+        walked += [os.path.join(folder, n) for n in sorted(names) if not n.startswith(".")
+                   and os.path.splitext(n)[1].lower() in SUFFIXES]
+    listing = list_articles(tmp_path)
+    assert listing.files == sorted(Path(p) for p in walked) and len(walked) > 30
+    assert listing.skipped == [f"{tmp_path / 'c' / 'la'}: skipped, a symbolic link to a folder ({tmp_path / 'a'}); "
+                               "links are never followed."]
