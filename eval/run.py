@@ -116,7 +116,8 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
              seed: int = 13, index_dir=None, model: str | None = None, embed_backend: str = "auto", cache_dir=None,
              embedder=None, answerers=ANSWERERS,
              assistants: dict | None = None, llm_model=None, llm_url: str | None = None, llm_name: str | None = None,
-             llm_timeout: float = 30.0, llm_confirm=None, progress: bool = True, floors: dict | None = None, command: str | None = None) -> dict:
+             llm_timeout: float = 30.0, llm_confirm=None, progress: bool = True, floors: dict | None = None,
+             command: str | None = None) -> dict:
     """Run the whole evaluation for each of ``answerers`` and write the outputs;
     returns metrics.json's content, ``{"answerers": {name: metrics}}``.
 

@@ -96,7 +96,8 @@ class Assistant:
              embed_backend: str = "auto", cache_dir: str | Path | None = None, embedder=None, answerer: str = "llm",
              llm_model: str | Path | None = None, llm_url: str | None = None, llm_name: str | None = None,
              llm_timeout: float = 30.0, llm_cache: str | Path | None = None, llm_threads: int | None = None,
-             llm_confirm: float | str | None = None, uploads_dir: str | Path | None = None, store: str = "faiss", store_timeout: float | None = None,
+             llm_confirm: float | str | None = None, uploads_dir: str | Path | None = None, store: str = "faiss",
+             store_timeout: float | None = None,
              **settings) -> "Assistant":
         """Open (building or updating as needed) the index of ``corpus_dir`` (and of
         ``uploads_dir``, the user's added articles, when given) in ``store``: "faiss" (in the index

@@ -9,7 +9,8 @@ copied exactly from a sentence about the same subject. Asked the narrower
 question afterwards, the model is less sure of those answers: on 100 SQuAD v2
 questions (never used for tuning), at the level chosen on eval/dev.jsonl, the
 unanswerable ones refused went from 20 to 28 of 50, the answerable ones
-answered correctly from 27 to 26 of 50.
+answered correctly from 27 to 26 of 50 (29 since the check is asked over the
+answer's own prompt, :mod:`rag.answer.prompt`).
 
 A transport that exposes first-token probabilities (llama.cpp in process:
 ``first_token_odds``) gives the share; any other reads the reply's first

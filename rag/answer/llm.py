@@ -27,6 +27,7 @@ from typing import Sequence
 from rag.answer import confirm, prompt
 from rag.answer.draft import ChatModel, Draft, OnToken, Question
 from rag.answer.evidence import Evidence
+from rag.answer.model_files import KNOWN
 
 SYSTEM = ("You answer questions using only the given news context. Reply with the shortest exact phrase copied "
           "from the context (for a who-question, the person's name; for how many, the number). If the context "
@@ -52,11 +53,11 @@ ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no 
 # The model's "yes" share (rag.answer.confirm) an answer needs, chosen on eval/dev.jsonl with the default 1.5b
 # model: its answers' shares split at 0.52 (an unanswerable question) and 0.59 (the lowest correct answer); 0.55
 # sits between. Checked on 100 SQuAD v2 questions it never saw: unanswerable refused 20 -> 28 of 50, answerable
-# correct 27 -> 26 of 50 (asked over the answer's own prompt, rag.answer.prompt: 30 and 27 of 50).
+# correct 27 -> 26 of 50; asked over the answer's own prompt (rag.answer.prompt), 28 and 29 of 50.
 CONFIRM_MIN = 0.55
 # Models whose check does not separate on dev get none: the 0.5b's shares for correct and unanswerable answers
 # overlap (0.30-0.53 over the answer's prompt; 0.49-0.74 asked alone), so at any level it refuses right answers.
-NO_CHECK = {"qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"}
+NO_CHECK = {KNOWN["0.5b"].filename}
 
 
 def confirm_level(setting: float | str | None, model_file: str | None = None) -> float | None:
@@ -153,15 +154,16 @@ class LLMAnswerer:
         note = None if proposal is not None else "the model found no answer in the evidence"
         return Draft(proposal, tuple(sentences), self.name, note=note, raw=raw)
 
-    def confirms(self, question: Question, value: str, cited: Sequence[str], evidence: Sequence[Evidence] = ()
+    def confirms(self, question: Question, value: str, cited: Sequence[str], read: Sequence[Evidence] = ()
                  ) -> tuple[bool, float | None]:
         """``(shown, share)``: whether the model, asked again, stands by ``value`` as the answer
         (:mod:`rag.answer.confirm`); a check that cannot run lets it stand. Asked over the answer's
-        own prompt (system line, context, question), so only the check's words are new to the model,
-        unless the ``cited`` sentences are not all in that context: then they alone are the context."""
+        own prompt (system line, the sentences it ``read``: its Draft's rests_on, question), so only the
+        check's words are new to the model, unless the ``cited`` sentences are not all among them:
+        then they alone are the context."""
         if self.confirm_min is None:
             return True, None
-        sentences = [e.text for e in context(evidence, n_passages=self.n_passages, n_sentences=self.n_sentences)]
+        sentences = [e.text for e in read]
         check = (confirm.messages(question.text, value, cited) if not set(cited) <= set(sentences) else
                  confirm.messages(question.text, value, sentences, system=SYSTEM))
         share = confirm.yes_share(self.chat, check, timeout=self.timeout)

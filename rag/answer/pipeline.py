@@ -97,20 +97,20 @@ def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: 
                 continue
             best = shorten(answerer, q, evidence, history, picks, best, trace, predicate_penalty=predicate_penalty,
                            long_answer=long_answer)
-            return confirmed(answerer, q, best, evidence, trace)
+            return confirmed(answerer, q, best, draft.rests_on, trace)
         trace["reason"] = "not found verbatim" if best is None else f"not a {q.atype.kind}"
         retry = "verbatim" if best is None else q.atype.kind
     return None
 
 
-def confirmed(answerer, q: Question, best: Pick, evidence, trace: dict) -> Pick | None:
-    """``best`` if the model, asked whether the context it read (``evidence``) states it as the
-    answer, says yes clearly enough (:meth:`rag.answer.llm.LLMAnswerer.confirms`); None to refuse."""
+def confirmed(answerer, q: Question, best: Pick, read, trace: dict) -> Pick | None:
+    """``best`` if the model, asked whether the sentences it ``read`` for the answer state it as
+    the answer, says yes clearly enough (:meth:`rag.answer.llm.LLMAnswerer.confirms`); None to refuse."""
     check = getattr(answerer, "confirms", None)
     if check is None:
         return best
     try:
-        shown, share = check(q, best.value, [best.evidence.text], evidence)
+        shown, share = check(q, best.value, [best.evidence.text], read)
     except AnswererError as exc:  # the answer stands as grounded; the trace says the check did not run
         trace["confirm"] = f"not run: {exc}"
         return best
