@@ -41,50 +41,52 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
+def normalise(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Lower-cased text with one space per whitespace run and straight quotes,
-    and for each of its characters the index of the original character.
+    and for each of its characters the ``(start, end)`` of the original text it stands for
+    (one character here; a whole number word once a reading writes "nine" as "9").
 
     >>> normalise("A  “B”")
-    ('a "b"', [0, 1, 3, 4, 5])
+    ('a "b"', [(0, 1), (1, 2), (3, 4), (4, 5), (5, 6)])
     """
     out, where, space = [], [], False
     for i, ch in enumerate(text):
         if ch.isspace():
             if not space and out:
                 out.append(" ")
-                where.append(i)
+                where.append((i, i + 1))
             space = True
             continue
         space = False
         out.append(ch.translate(_QUOTES).lower())
-        where.append(i)
+        where.append((i, i + 1))
     while out and out[-1] == " ":
         out.pop()
         where.pop()
     return "".join(out), where
 
 
-def _replace(norm: str, where: list[int], edits) -> tuple[str, list[int]]:
-    """``norm`` with each ``(start, end, text)`` edit applied (sorted, disjoint); the new
-    text's characters keep pointing into the original, so spans map back exactly."""
+def _replace(norm: str, where: list[tuple[int, int]], edits) -> tuple[str, list[tuple[int, int]]]:
+    """``norm`` with each ``(start, end, text)`` edit applied (sorted, disjoint); each character of
+    an edit's text stands for the whole original it replaced, so spans map back exactly (a
+    one-character "9" for "nine" ends where "nine" ends, not after its "n")."""
     out, new_where, last = [], [], 0
     for start, end, text in edits:
         out.append(norm[last:start])
         new_where += where[last:start]
         out.append(text)
-        new_where += ([where[start]] + [where[end - 1]] * (len(text) - 1)) if text else []
+        new_where += [(where[start][0], where[end - 1][1])] * len(text)
         last = end
     out.append(norm[last:])
     new_where += where[last:]
     return "".join(out), new_where
 
 
-def _unquoted(norm: str, where: list[int]) -> tuple[str, list[int]]:
+def _unquoted(norm: str, where: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
     return _replace(norm, where, [(i, i + 1, "") for i, ch in enumerate(norm) if ch in "\"'"])
 
 
-def _valued(norm: str, where: list[int]) -> tuple[str, list[int]]:
+def _valued(norm: str, where: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
     return _replace(norm, where, numbers(norm))
 
 
@@ -97,7 +99,7 @@ def _fold(ch: str) -> str:
     return next((c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)), ch)
 
 
-def _worded(norm: str, where: list[int]) -> tuple[str, list[int]]:
+def _worded(norm: str, where: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
     """Only the words, accents folded, one space between them and no "and": the last reading,
     for a model that rewrote a list's commas and conjunctions or dropped a hyphen or an accent
     ("presidents, ministries, experts" for "presidents, ministries and experts")."""
@@ -111,7 +113,7 @@ def _worded(norm: str, where: list[int]) -> tuple[str, list[int]]:
         word, at = "".join(_fold(c) for c in m.group()), where[m.start():m.end()]
         cut = _plural(word)
         out.append(word[:len(word) - cut])
-        new_where += at[:len(at) - cut - 1] + at[-1:]  # the stem's last letter stands for the whole word
+        new_where += at[:len(at) - cut - 1] + [(at[len(at) - cut - 1][0], at[-1][1])]  # the stem's last letter: to the word's end
     return "".join(out), new_where
 
 
@@ -164,7 +166,7 @@ def locate(answer: str, sentence: str) -> tuple[int, int] | None:
             while i >= 0:
                 j = i + len(needle)
                 if _boundary(hay, i, j):
-                    return _balanced(sentence, where[i], where[j - 1] + 1)
+                    return _balanced(sentence, where[i][0], where[j - 1][1])
                 i = hay.find(needle, i + 1)
     return None
 

@@ -27,7 +27,15 @@ def test_normalise_maps_every_character_back():
     text = "  A\t“B”  c "
     norm, where = normalise(text)
     assert norm == 'a "b" c'
-    assert [text[i].lower() for i in where if not text[i].isspace()] == ["a", "“", "b", "”", "c"]
+    assert [text[i:j].lower() for i, j in where if not text[i:j].isspace()] == ["a", "“", "b", "”", "c"]
+
+
+def test_a_figure_written_as_a_word_is_found_whole():
+    # "9" reads "nine" as its value: the span is the whole word, not its first letter
+    sentence = "The basin spans nine nations and twenty-one provinces."
+    assert sentence[slice(*locate("9", sentence))] == "nine"
+    assert sentence[slice(*locate("21", sentence))] == "twenty-one"
+    assert sentence[slice(*locate("9 nations", sentence))] == "nine nations"
 
 
 def test_empty_and_unicode_inputs():
