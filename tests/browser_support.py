@@ -42,10 +42,11 @@ def free_port() -> int:
 
 
 class Server:
-    """A running `rag serve`: its URL, corpus copy, uploads folder and console log."""
+    """A running `rag serve`: its URL, corpus copy, uploads folder, console log and process id."""
 
-    def __init__(self, url: str, corpus: Path, uploads: Path, log: Path, ready_at: float):
+    def __init__(self, url: str, corpus: Path, uploads: Path, log: Path, ready_at: float, pid: int):
         self.url, self.corpus, self.uploads, self.log, self.ready_at = url, corpus, uploads, log, ready_at
+        self.pid = pid
 
     def console(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -73,7 +74,7 @@ def serve(work: Path, *extra: str):
                 pytest.fail(f"rag serve not ready after 900 s:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.5)
         urllib.request.urlopen(url + "config", timeout=10)  # it listens once it says so
-        yield Server(url, corpus, uploads, log_path, time.monotonic())
+        yield Server(url, corpus, uploads, log_path, time.monotonic(), proc.pid)
     finally:
         proc.terminate()
         try:
