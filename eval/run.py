@@ -15,6 +15,7 @@ query. Scoring is :mod:`eval.scoring`; "correct" is :func:`eval.answer_match.cor
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shlex
 import sys
@@ -26,6 +27,7 @@ if __package__ in (None, ""):  # `python eval/run.py`: make `eval` and `rag` imp
     __package__ = "eval"  # noqa: A001 - lets the relative imports below work
 
 from eval import datasets, report  # noqa: E402
+from eval.journal import NAME as JOURNAL, Journal  # noqa: E402
 from eval.scoring import relevant_counts, score  # noqa: E402
 from rag.cli import environment  # noqa: E402
 from rag.cli.flags import add_eval_flags, embedding_settings  # noqa: E402
@@ -73,8 +75,9 @@ def _record(item: datasets.GoldItem, answer, latency_ms: float, error: str | Non
 
 
 def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progress: bool = True,
-            name: str = "") -> list[dict]:
+            name: str = "", journal: Journal | None = None) -> list[dict]:
     """Ask every question with its history, timing each ``ask``; a RagError counts as a refusal.
+    Each row goes to ``journal`` as it comes; a question already in it is not asked again.
 
     Retrieval is scored on its own top-``k`` ranking for the query the
     assistant used (follow-ups resolved), so recall@10 means ten passages
@@ -84,9 +87,14 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
 
     from rag import RagError
 
-    assistant.ask(WARM_UP, history=[])
+    done = journal.done if journal is not None else {}
+    if any((name, item.id) not in done for item in items):
+        assistant.ask(WARM_UP, history=[])
     rows = []
     for item in tqdm(items, desc=f"asking {name}".strip(), unit="q", disable=not progress, file=sys.stderr):
+        if (name, item.id) in done:
+            rows.append(done[(name, item.id)])
+            continue
         t0 = time.perf_counter()
         try:
             (answer, trace), error = assistant.ask_traced(item.question, history=[dict(t) for t in item.history]), None
@@ -97,6 +105,8 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
         row["ranking"] = [{key: getattr(p, key) for key in ("doc_id", "chunk_id", "text", "start", "end", "score")}
                           for p in ranking]
         rows.append(row)
+        if journal is not None:
+            journal.add(row)
     return rows
 
 
@@ -117,7 +127,7 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
              embedder=None, answerers=ANSWERERS,
              assistants: dict | None = None, llm_model=None, llm_url: str | None = None, llm_name: str | None = None,
              llm_timeout: float = 30.0, llm_confirm=None, progress: bool = True, floors: dict | None = None,
-             command: str | None = None) -> dict:
+             command: str | None = None, resume: bool = False) -> dict:
     """Run the whole evaluation for each of ``answerers`` and write the outputs;
     returns metrics.json's content, ``{"answerers": {name: metrics}}``.
 
@@ -125,6 +135,8 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
     lets a caller share a loaded model instead; ``assistants`` maps
     answerer names to ready assistants (the others are opened here, one at a
     time, and let go before the next: one model in memory at once).
+    Each answer is kept in ``out``/progress.jsonl as it comes (:mod:`eval.journal`); ``resume``
+    continues an interrupted run with the same settings, asking only the questions not in it.
     """
     from rag import Retriever, SentenceTransformerEmbedder, open_index
 
@@ -145,24 +157,34 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
     retriever = Retriever(index, embedder)
     llm = {"llm_model": llm_model, "llm_url": llm_url, "llm_name": llm_name, "llm_timeout": llm_timeout,
            "llm_confirm": llm_confirm}
+    settings = {"gold": str(gold.resolve()), "gold_sha256": hashlib.sha256(gold.read_bytes()).hexdigest(),
+                "corpus": str(corpus.resolve()), "limit": limit, "seed": seed, "passages": k,
+                "model": getattr(embedder, "name", None) or model, "answerers": list(answerers),
+                "llm": {**llm, "llm_model": str(llm_model) if llm_model is not None else None}}
+    journal = Journal.start(out / JOURNAL, settings, resume=resume)
     rows, metrics = [], {"answerers": {}}
-    for name in answerers:
-        assistant = (assistants or {}).get(name) or open_assistant(name, corpus, index_dir=index_dir,
-                                                                   embedder=embedder, cache_dir=cache_dir, **llm)
-        mine = ask_all(assistant, retriever, items, k, progress, name)
-        del assistant
-        for item, row in zip(items, mine):
-            row["scores"] = score(item, row, n_relevant[item.id], k)
-            for p in row["ranking"]:
-                del p["text"]  # the same chunks' texts are in `passages` or the index; keeps results.jsonl small
-        metrics["answerers"][name] = report.summarise(mine)
-        rows += mine
+    with journal:
+        for name in answerers:
+            if all((name, item.id) in journal.done for item in items):
+                assistant = None  # every answer is in the journal: no model to load
+            else:
+                assistant = (assistants or {}).get(name) or open_assistant(
+                    name, corpus, index_dir=index_dir, embedder=embedder, cache_dir=cache_dir, **llm)
+            mine = ask_all(assistant, retriever, items, k, progress, name, journal)
+            del assistant
+            for item, row in zip(items, mine):
+                row["scores"] = score(item, row, n_relevant[item.id], k)
+                for p in row["ranking"]:
+                    p.pop("text", None)  # the chunks' texts are in `passages` or the index: results.jsonl stays small
+            metrics["answerers"][name] = report.summarise(mine)
+            rows += mine
     info = {"gold": str(gold), "corpus": str(corpus), "format": "squad" if paragraphs is not None else "jsonl",
             "questions": len(items), "limit": limit, "seed": seed, "passages": k,
             "model": getattr(embedder, "name", None) or model, "answerers": list(answerers),
             "llm": llm if "llm" in answerers else None,
             "command": command or f"rag eval --gold {shlex.quote(str(gold))}"}
     report.write(out, rows, metrics, info, floors)
+    journal.finish()
     return metrics
 
 
@@ -198,6 +220,8 @@ def command(args) -> str:
     """
     defaults, parts = build_parser().parse_args([]), ["rag", "eval"]
     for key, value in vars(args).items():
+        if key == "resume":  # how the run was asked, not what it measured: the same line reproduces it
+            continue
         if key in vars(defaults) and value != getattr(defaults, key):
             flag = "-k" if key == "k" else "--" + key.replace("_", "-")
             parts += [flag, shlex.quote(str(value))]
@@ -227,11 +251,14 @@ def run_cli(args) -> int:
                            seed=args.seed, index_dir=args.index_dir, **embedding_settings(args),
                            answerers=answerer_names(args.answerer), llm_model=args.llm_model, llm_url=args.llm_url,
                            llm_name=args.llm_name, llm_timeout=args.llm_timeout, llm_confirm=args.llm_confirm,
-                           floors=floors,
-                           command=command(args))
-    except (RagError, ValueError) as exc:  # GoldSetError is a ValueError
+                           floors=floors, command=command(args), resume=args.resume)
+    except (RagError, ValueError) as exc:  # GoldSetError and JournalError are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(f"interrupted; the answers so far are kept in {out / JOURNAL}: run the same command with --resume "
+              "to ask only the rest", file=sys.stderr)
+        return 130
     print(report.headline_text(metrics))
     print(f"wrote {out / 'report.md'}, {out / 'metrics.json'}, {out / 'results.jsonl'}")
     for line in below_floors(metrics, floors or {}):

@@ -95,6 +95,9 @@ def add_eval_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["auto", "jsonl", "squad"], default="auto")
     p.add_argument("--limit", type=int, default=None, help="sample N questions (fixed seed; SQuAD: half unanswerable)")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run with the same flags: the answers already in OUT/progress.jsonl "
+                        "are kept and only the other questions are asked (change no code in between)")
     add_index_flags(p, uploads=False, corpus_help="folder of articles (default: the bundled seeds); with a SQuAD "
                                                   "file, where its paragraphs are written (default OUT/squad-corpus)")
     add_answerer_flags(p, both=True)

@@ -154,6 +154,53 @@ def test_both_answerers_side_by_side(tmp_path, fake_index):
     assert (out / "scores_by_kind_llm.png").exists() and (out / "scores_by_kind_rules.png").exists()
 
 
+class Interrupted(ScriptedAssistant):
+    """Ctrl-C while the ``stop``-th real question is being answered."""
+
+    def __init__(self, retriever, script, stop: int):
+        super().__init__(retriever, script)
+        self.stop = stop
+
+    def ask(self, question, history=None):
+        if question != run.WARM_UP and sum(q != run.WARM_UP for q, _ in self.asked) + 1 == self.stop:
+            raise KeyboardInterrupt
+        return super().ask(question, history)
+
+
+def test_an_interrupted_run_resumes_asking_only_the_rest(tmp_path, fake_index):
+    gold = dev_subset(tmp_path, {"d01", "d25", "d29", "d40"})
+    questions = [item.question for item in load_jsonl(gold)]
+    embedder, index_dir = fake_index
+    common = dict(index_dir=index_dir, embedder=embedder, answerers=("rules",), progress=False)
+    whole = evaluate(gold, out=tmp_path / "whole", assistants={"rules": scripted(fake_index, SCRIPT)}, **common)
+    out = tmp_path / "out"
+    broken = Interrupted(scripted(fake_index, SCRIPT).retriever, SCRIPT, stop=3)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(gold, out=out, assistants={"rules": broken}, **common)
+    assert len((out / "progress.jsonl").read_text(encoding="utf-8").splitlines()) == 1 + 2  # settings, 2 answers
+
+    again = scripted(fake_index, SCRIPT)
+    resumed = evaluate(gold, out=out, assistants={"rules": again}, resume=True, **common)
+    assert [q for q, _ in again.asked if q != run.WARM_UP] == questions[2:]
+    def without_latency(block):
+        return {k: v for k, v in block.items() if k != "latency_ms"}
+    assert without_latency(resumed["answerers"]["rules"]) == without_latency(whole["answerers"]["rules"])
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["d01", "d25", "d29", "d40"]
+    assert not (out / "progress.jsonl").exists()  # the report is written: the journal has served
+
+
+def test_resume_refuses_a_journal_of_another_run(tmp_path, fake_index):
+    gold = dev_subset(tmp_path, {"d01", "d40"})
+    embedder, index_dir = fake_index
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "progress.jsonl").write_text(json.dumps({"settings": {"seed": 1}}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="other settings.*seed: 1 then, 13 now"):
+        evaluate(gold, out=out, index_dir=index_dir, embedder=embedder, answerers=("rules",), progress=False,
+                 assistants={"rules": scripted(fake_index, SCRIPT)}, resume=True)
+
+
 def test_cli_passes_the_answerer_flags_to_the_assistant(tmp_path, fake_index, monkeypatch, capsys):
     """--answerer both opens one assistant per answerer with the --llm-* settings, prints both columns."""
     import rag
@@ -229,9 +276,19 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert "-k must be at least 1; got 0" in capsys.readouterr().err
 
 
+def test_ctrl_c_says_where_the_answers_are_and_how_to_continue(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(run, "evaluate", interrupted)
+    assert run.main(["--out", str(tmp_path / "o"), "--resume"]) == 130
+    err = capsys.readouterr().err
+    assert f"kept in {tmp_path / 'o' / 'progress.jsonl'}" in err and "--resume" in err and "Traceback" not in err
+
+
 def test_command_line_is_reproducible():
     args = run.build_parser().parse_args(["--gold", "x.json", "--limit", "2000", "-k", "5", "--answerer", "llm",
-                                          "--llm-model", "0.5b"])
+                                          "--llm-model", "0.5b", "--resume"])
+    # --resume is how a run was asked, not what it measured: the line without it gives the same figures
     assert run.command(args) == "rag eval --gold x.json -k 5 --limit 2000 --answerer llm --llm-model 0.5b"
     assert run.answerer_names("both") == ("llm", "rules") and run.answerer_names("llm") == ("llm",)
 
