@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import shlex
 import sys
 import time
@@ -38,6 +39,7 @@ DEFAULT_GOLD = EVAL_DIR / "gold.jsonl"
 DEFAULT_OUT = EVAL_DIR / "out"
 FLOORS = EVAL_DIR / "floors.json"
 EXIT_USER_ERROR = 2
+ASK_ORDER_SEED = 2026  # the shuffled order questions are asked in (see ask_all); any fixed number
 WARM_UP = "What happened?"  # one untimed question, so model loading is not counted as latency
 ANSWERERS = ("llm", "rules")  # what --answerer both runs, in report column order; llm is the assistant's default
 
@@ -78,6 +80,8 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
             name: str = "", journal: Journal | None = None) -> list[dict]:
     """Ask every question with its history, timing each ``ask``; a RagError counts as a refusal.
     Each row goes to ``journal`` as it comes; a question already in it is not asked again.
+    The questions are asked in a fixed shuffled order, so the answers of an interrupted run are a
+    random part of the sample rather than its first articles; the rows come back in the set's order.
 
     Retrieval is scored on its own top-``k`` ranking for the query the
     assistant used (follow-ups resolved), so recall@10 means ten passages
@@ -90,10 +94,13 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
     done = journal.done if journal is not None else {}
     if any((name, item.id) not in done for item in items):
         assistant.ask(WARM_UP, history=[])
-    rows = []
-    for item in tqdm(items, desc=f"asking {name}".strip(), unit="q", disable=not progress, file=sys.stderr):
+    order = list(range(len(items)))
+    random.Random(ASK_ORDER_SEED).shuffle(order)
+    rows = {}
+    for i in tqdm(order, desc=f"asking {name}".strip(), unit="q", disable=not progress, file=sys.stderr):
+        item = items[i]
         if (name, item.id) in done:
-            rows.append(done[(name, item.id)])
+            rows[i] = done[(name, item.id)]
             continue
         t0 = time.perf_counter()
         try:
@@ -104,10 +111,10 @@ def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progre
         ranking = retriever.search(row["query"], k=k) if answer is not None else []
         row["ranking"] = [{key: getattr(p, key) for key in ("doc_id", "chunk_id", "text", "start", "end", "score")}
                           for p in ranking]
-        rows.append(row)
+        rows[i] = row
         if journal is not None:
             journal.add(row)
-    return rows
+    return [rows[i] for i in range(len(items))]
 
 
 def open_assistant(name: str, corpus, *, index_dir=None, embedder=None, cache_dir=None, **llm):
