@@ -13,6 +13,7 @@ from conftest import ROOT, SEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TIMEOUT = 600  # seconds per model call: generous, so a loaded CI machine slows these tests but never fails them
+MESSAGES_YES = [{"role": "user", "content": "Say yes."}]
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +134,19 @@ def test_a_reply_does_not_depend_on_the_prompt_asked_before_it():
     kept = chat.first_token_odds(check, confirm.YES, confirm.NO, timeout=TIMEOUT)
     fresh = chat.first_token_odds(check, confirm.YES, confirm.NO, timeout=TIMEOUT, reuse=False)
     assert kept == pytest.approx(fresh, abs=0.05)
+
+
+def test_the_weights_are_used_as_stored_unless_repacking_is_asked_for():
+    """``repack`` reaches llama.cpp (llama-cpp-python's Llama() has no argument for it), for this load
+    only: the next model loads with llama.cpp's own defaults again."""
+    import llama_cpp.llama_cpp as capi
+
+    from rag.answer.llama_local import LlamaCppChat
+    from rag.answer.model_files import resolve_model
+
+    plain, repacked = LlamaCppChat(resolve_model("0.5b")), LlamaCppChat(resolve_model("0.5b"), repack=True)
+    for chat in (plain, repacked):
+        chat.warm_up()
+        assert chat.complete(MESSAGES_YES, max_tokens=3, timeout=TIMEOUT)
+    assert plain._llm.model_params.use_extra_bufts is False and repacked._llm.model_params.use_extra_bufts is True
+    assert capi.llama_model_default_params().use_extra_bufts is True  # llama.cpp's default, restored
