@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
@@ -35,8 +35,9 @@ from rag.index.unit_vectors import unit_vectors
 from rag.records import Chunk, Document, Sentence
 
 # 2: every file checksummed (rag.index.generations), model identity by content;
-# 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation.
-FORMAT_VERSION = 3
+# 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation;
+# 4: documents, chunks and id maps as columns (rag.index.columns), read without decoding them (3 still loads).
+FORMAT_VERSION = 4
 log = logging.getLogger("rag.index.chunk_index")
 
 
@@ -117,13 +118,15 @@ class Index:
         self.model = model
         self.model_id = model_id or model  # what made the vectors: a hash of the model's files
         self.chunking = chunking
-        self.doc_by_id = {d.id: d for d in docs}
-        self.chunk_by_id = {c.id: c for c in chunks}
+        self.doc_by_id = _by_id(docs)
+        self.chunk_by_id = _by_id(chunks)
         count = self.sentence_count() if sentence_count is None else sentence_count  # a load knows it
         self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=count)
 
     def sentence_count(self) -> int:
         """``len(self.sentences)``, without making the sentences of chunks that make them lazily."""
+        if hasattr(self.chunks, "sentence_ids"):  # loaded columns (rag.index.record_rows.ChunkRows): one row each
+            return len(self.chunks.sentence_ids())
         return len({i for c in self.chunks
                     for i in (c.sentence_ids() if hasattr(c, "sentence_ids") else [s.id for s in c.sentences])})
 
@@ -228,5 +231,11 @@ class Index:
             "dim": self.dim, "chunking": self.chunking, "corpus_hash": self.corpus_hash,
             "vector_kind": self.vectors.kind(CHUNKS) if isinstance(self.vectors, FaissStore) else None,
             "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.sentence_count()},
-            "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},
         }
+
+
+def _by_id(records) -> Mapping:
+    """``id -> record``; records loaded as columns (rag.index.record_rows.Rows) give a view that makes a record
+    when it is looked up."""
+    by_id = getattr(records, "by_id", None)
+    return by_id() if by_id else {r.id: r for r in records}

@@ -62,6 +62,7 @@ class Collection:
         self.added: set[int] = set()
         self.removed: set[int] = set()
         self.mapped_from: Path | None = None  # the file the index is memory-mapped from (read-only), if any
+        self.ids_file: str | None = None  # the name of the id map's file it was loaded from (.ids.cols or .ids.json)
 
     # id -> label, label -> id, label -> payload (read-only views but label_of)
     label_of = property(lambda self: self.columns.label_of)

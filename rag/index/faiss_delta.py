@@ -5,7 +5,7 @@ in a large index writes kilobytes instead of the whole faiss index again.
 collection that was loaded from files of known checksums (``Collection.base``) and has changed
 little since (:func:`worth_a_delta`) as:
 
-- ``<name>.faiss`` and ``<name>.ids.json``: :class:`~rag.index.generations.Reuse` of those files,
+- ``<name>.faiss`` and ``<name>.ids.cols``: :class:`~rag.index.generations.Reuse` of those files,
   hard-linked into the new generation, not rewritten;
 - ``<name>.delta.npz``: the labels, vectors, ids and payloads added since, the labels of the base
   deleted since, and the base's checksums (a delta is only ever applied to the files it was made

@@ -49,7 +49,7 @@ def test_an_update_links_the_faiss_files_and_writes_only_a_delta(tmp_path, seeds
     updated, status = open_index(seeds_copy, embedder=emb, index_dir=index_dir)
     second = live_generation(index_dir)
     assert status == "updated" and second != first
-    for name in ("chunks.faiss", "chunks.ids.json", "sentences.faiss", "sentences.ids.json"):
+    for name in ("chunks.faiss", "chunks.ids.cols", "sentences.faiss", "sentences.ids.cols"):
         assert (second / name).stat().st_ino == (first / name).stat().st_ino, name  # one file, two generations
     assert (second / "chunks.delta.npz").stat().st_size < (second / "chunks.faiss").stat().st_size
     same_store(load(index_dir), updated)
@@ -89,7 +89,7 @@ def test_a_delta_on_other_base_files_is_refused_by_name(tmp_path, seeds_copy):
     other = FaissStore.from_files(before)
     other.delete(CHUNKS, sorted(other.ids(CHUNKS))[:1])
     whole = other.to_files()  # checksummed and consistent, but not the delta's base
-    files["chunks.faiss"], files["chunks.ids.json"] = whole["chunks.faiss"], whole["chunks.ids.json"]
+    files["chunks.faiss"], files["chunks.ids.cols"] = whole["chunks.faiss"], whole["chunks.ids.cols"]
     write_generation(index_dir, files)
     with pytest.raises(IndexStoreError, match=r"chunks\.delta\.npz cannot be read \(.*other base files.*rebuild"):
         load(index_dir)
@@ -104,7 +104,7 @@ def test_when_another_writer_replaced_the_base_the_save_is_whole(tmp_path, seeds
     other.vectors.upsert(CHUNKS, ["from-another-writer"], emb.embed(["another writer"]), [{"doc_id": "x"}])
     other.vectors._collections[CHUNKS].base = None  # that writer rewrites the chunk files whole
     save(other, index_dir)
-    with pytest.raises(store.StaleGeneration, match="chunks.faiss, chunks.ids.json"):
+    with pytest.raises(store.StaleGeneration, match="chunks.faiss, chunks.ids.cols"):
         write_generation(index_dir, index.vectors.to_files(incremental=True))
     save(index, index_dir)  # its base files are gone from the live generation: the chunks are written whole
     assert not (live_generation(index_dir) / "chunks.delta.npz").exists()
@@ -138,7 +138,7 @@ def test_a_kill_at_each_step_of_an_incremental_save_leaves_a_whole_generation(tm
     finally:
         store._checkpoint = real
     steps = [s for s in steps if s in ("write pointer", "write CHECKSUMS") or not s.startswith("write ")] + [
-        "link chunks.faiss", "link sentences.ids.json", "write chunks.delta.npz"]
+        "link chunks.faiss", "link sentences.ids.cols", "write chunks.delta.npz"]
     assert len(steps) == 11
     n = base.count(CHUNKS)
     for step in steps:
