@@ -184,7 +184,7 @@ class Index:
         index = cls(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=embedder.dim,
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
         embedded = index._sync(stale, old_docs, reused, embedder, progress, report)
-        index.stats = BuildStats(len(docs), len(chunks), index.sentence_count(), embedded, len(reused),
+        index.stats = BuildStats(len(docs), len(chunks), index.stats.sentences, embedded, len(reused),
                                  time.perf_counter() - t0, warnings)
         return index
 
@@ -230,7 +230,7 @@ class Index:
             "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "model_id": self.model_id,
             "dim": self.dim, "chunking": self.chunking, "corpus_hash": self.corpus_hash,
             "vector_kind": self.vectors.kind(CHUNKS) if isinstance(self.vectors, FaissStore) else None,
-            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.sentence_count()},
+            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.stats.sentences},
         }
 
 

@@ -95,6 +95,19 @@ def pack_texts(name: str, texts: Sequence[str | None]) -> dict[str, np.ndarray]:
     return out
 
 
+def gather_texts(name: str, texts: Texts, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`pack_texts` of ``texts[rows]``, copied as bytes in numpy (nothing decoded): a rewrite of a
+    large column moves its bytes, not a string per row."""
+    start, end = texts.offsets[rows], texts.offsets[rows + 1]
+    offsets = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(end - start, out=offsets[1:])
+    byte = np.arange(offsets[-1], dtype=np.int64) + np.repeat(start - offsets[:-1], end - start)
+    out = {name: texts.blob[byte], f"{name}@at": offsets}
+    if texts.none is not None and texts.none[rows].any():
+        out[f"{name}@none"] = texts.none[rows]
+    return out
+
+
 class Texts(Sequence):
     """A column of strings over a UTF-8 blob and its byte offsets; ``texts[i]`` decodes one."""
 

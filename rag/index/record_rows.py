@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.index.columns import Texts, decode, encode, pack_texts  # noqa: F401 - decode/encode: the example
+from rag.index.columns import Texts, decode, encode, gather_texts, pack_texts  # noqa: F401 - decode/encode: the example
 from rag.records import Chunk, Sentence
 
 
@@ -60,7 +60,13 @@ def spans(c: Chunk) -> list:
 
 
 def chunk_arrays(chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
-    """The columns of ``chunks.cols``."""
+    """The columns of ``chunks.cols``. Chunks loaded from columns and not changed since keep their sentence
+    rows, copied in numpy (:func:`_rewrite`): an update of one article does not re-encode the other 10,000."""
+    source = _source(chunks)
+    if source is not None:
+        arrays = _rewrite(chunks, source)
+        if arrays is not None:
+            return arrays
     row_of: dict[str, int] = {}
     ids, starts, ends, refs, ref_at = [], [], [], [], [0]
     for c in chunks:
@@ -71,12 +77,80 @@ def chunk_arrays(chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
                 ids.append(sid), starts.append(start), ends.append(end)
             refs.append(row)
         ref_at.append(len(refs))
-    return {**pack_texts("id", [c.id for c in chunks]), **pack_texts("doc_id", [c.doc_id for c in chunks]),
-            "start": np.array([c.start for c in chunks], np.int64), "end": np.array([c.end for c in chunks], np.int64),
-            "n_tokens": np.array([c.n_tokens for c in chunks], np.int64), **pack_texts("text", [c.text for c in chunks]),
-            "sentences": np.array(refs, np.int64), "sentences@at": np.array(ref_at, np.int64),
+    return {**_chunk_fields(chunks), "sentences": np.array(refs, np.int64), "sentences@at": np.array(ref_at, np.int64),
             **pack_texts("sentence.id", ids), "sentence.start": np.array(starts, np.int64),
             "sentence.end": np.array(ends, np.int64)}
+
+
+def _chunk_fields(chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+    return {**pack_texts("id", [c.id for c in chunks]), **pack_texts("doc_id", [c.doc_id for c in chunks]),
+            "start": np.array([c.start for c in chunks], np.int64), "end": np.array([c.end for c in chunks], np.int64),
+            "n_tokens": np.array([c.n_tokens for c in chunks], np.int64), **pack_texts("text", [c.text for c in chunks])}
+
+
+def _row(c: Chunk, source: ChunkRows) -> int:
+    """The row of ``c`` in ``source`` when it is that row unchanged (its sentences never replaced), else -1."""
+    d = c.__dict__
+    return d["_row"] if type(c) is LoadedChunk and d.get("_rows") is source and "sentences" not in d else -1
+
+
+def _source(chunks: Sequence[Chunk]) -> ChunkRows | None:
+    """The columns most of ``chunks`` were loaded from (an update keeps all but the changed articles')."""
+    if isinstance(chunks, ChunkRows):
+        return chunks
+    counts: dict[int, tuple[int, ChunkRows]] = {}
+    for c in chunks[:: max(1, len(chunks) // 64)]:  # a sample: the rows are one object or none
+        rows = c.__dict__.get("_rows")
+        if rows is not None:
+            counts[id(rows)] = (counts.get(id(rows), (0, rows))[0] + 1, rows)
+    return max(counts.values(), key=lambda x: x[0])[1] if counts else None
+
+
+def _rewrite(chunks: Sequence[Chunk], source: ChunkRows) -> dict[str, np.ndarray] | None:
+    """:func:`chunk_arrays` with the sentence rows of ``source``'s chunks gathered in numpy and the other
+    chunks' sentences appended; None when a new sentence id is also an old one (the general path dedupes)."""
+    rows = np.array([_row(c, source) for c in chunks], np.int64)
+    kept = rows[rows >= 0]
+    old_ids, refs, at, _, _ = source._lists
+    at = np.asarray(at, np.int64)
+    lengths = at[kept + 1] - at[kept]
+    ends = np.cumsum(lengths)
+    old_refs = source._refs[np.arange(ends[-1] if len(ends) else 0) + np.repeat(at[kept] - (ends - lengths), lengths)]
+    used = np.unique(old_refs)  # the old sentence rows still referenced, in their old order
+    renumber = np.full(len(old_ids), -1, np.int64)
+    renumber[used] = np.arange(len(used))
+    new_of: dict[str, int] = {}
+    new = [(sid, start, end) for c in chunks if _row(c, source) < 0 for sid, start, end in spans(c)]
+    for sid, _, _ in new:
+        new_of.setdefault(sid, len(used) + len(new_of))
+    if new_of and not new_of.keys().isdisjoint(source.id_set):
+        return None
+    pieces, kept_at, lengths_list = [], 0, []
+    mapped = renumber[old_refs]
+    for c, row in zip(chunks, rows.tolist()):
+        if row >= 0:
+            n = at[row + 1] - at[row]
+            pieces.append(mapped[kept_at:kept_at + n])
+            kept_at += n
+        else:
+            pieces.append(np.array([new_of[sid] for sid, _, _ in spans(c)], np.int64))
+        lengths_list.append(len(pieces[-1]))
+    ref_at = np.zeros(len(chunks) + 1, np.int64)
+    np.cumsum(lengths_list, out=ref_at[1:])
+    first = {}
+    for sid, start, end in new:
+        first.setdefault(sid, (start, end))
+    sentence_ids = gather_texts("sentence.id", source._sentence_ids, used)
+    if first:
+        added = pack_texts("sentence.id", list(first))
+        sentence_ids = {"sentence.id": np.concatenate([sentence_ids["sentence.id"], added["sentence.id"]]),
+                        "sentence.id@at": np.concatenate([sentence_ids["sentence.id@at"][:-1],
+                                                          added["sentence.id@at"] + sentence_ids["sentence.id@at"][-1]])}
+    spans_new = np.array(list(first.values()), np.int64).reshape(-1, 2)
+    return {**_chunk_fields(chunks), "sentences": np.concatenate([np.empty(0, np.int64), *pieces]),
+            "sentences@at": ref_at, **sentence_ids,
+            "sentence.start": np.concatenate([source._sentence_start[used], spans_new[:, 0]]),
+            "sentence.end": np.concatenate([source._sentence_end[used], spans_new[:, 1]])}
 
 
 class _ById(Mapping):
@@ -159,17 +233,23 @@ class ChunkRows(Rows):
         return c
 
     def spans(self, i: int) -> list:
-        rows = self._refs[self._ref_at[i]:self._ref_at[i + 1]].tolist()
-        ids, starts, ends = self.sentence_ids(), self._sentence_start, self._sentence_end
-        return [[ids[r], int(starts[r]), int(ends[r])] for r in rows]
+        ids, refs, at, starts, ends = self._lists
+        return [[ids[r], starts[r], ends[r]] for r in refs[at[i]:at[i + 1]]]
 
     def sentence_ids(self) -> list[str]:
         """The distinct sentence ids, one per sentence row."""
-        return self._all_sentence_ids
+        return self._lists[0]
 
     @cached_property
-    def _all_sentence_ids(self) -> list[str]:
-        return self._sentence_ids.tolist()
+    def id_set(self) -> frozenset[str]:
+        """The sentence ids, for a rewrite to check that the sentences it appends are new."""
+        return frozenset(self._lists[0])
+
+    @cached_property
+    def _lists(self) -> tuple[list, ...]:
+        """The sentence columns as lists, made once: a chunk's spans are then a few list reads each."""
+        return (self._sentence_ids.tolist(), self._refs.tolist(), self._ref_at.tolist(),
+                self._sentence_start.tolist(), self._sentence_end.tolist())
 
 
 def doc_arrays(docs: Sequence) -> dict[str, np.ndarray]:
