@@ -29,6 +29,7 @@ from rag.ingest.files import is_html
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
 from rag.index.bm25 import Bm25Index
+from rag.index.chunk_columns import sentence_count
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES, LexicalIndex, VectorStore
 from rag.index.unit_vectors import unit_vectors
@@ -125,10 +126,7 @@ class Index:
 
     def sentence_count(self) -> int:
         """``len(self.sentences)``, without making the sentences of chunks that make them lazily."""
-        if hasattr(self.chunks, "sentence_ids"):  # loaded columns (rag.index.record_rows.ChunkRows): one row each
-            return len(self.chunks.sentence_ids())
-        return len({i for c in self.chunks
-                    for i in (c.sentence_ids() if hasattr(c, "sentence_ids") else [s.id for s in c.sentences])})
+        return sentence_count(self.chunks)
 
     @cached_property
     def sentences(self) -> list[Sentence]:

@@ -20,7 +20,8 @@ from rag.index.generations import FIX, StaleGeneration, read_file, read_generati
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES
-from rag.index.record_rows import ChunkRows, DocRows, LoadedChunk, chunk_arrays, doc_arrays
+from rag.index.chunk_columns import chunk_arrays
+from rag.index.record_rows import ChunkRows, DocRows, LoadedChunk, doc_arrays
 from rag.records import Chunk
 
 # The stores' own files (FaissStore.to_files, Bm25Index.to_files) sit beside these in the generation;
@@ -150,7 +151,7 @@ def _load(index_dir) -> Index:
     # a loaded index's chunks are made when used: the ids are checked from the columns
     rows = isinstance(chunks, ChunkRows)
     chunk_ids = set(chunks.ids) if rows else {c.id for c in chunks}
-    sentence_ids = _parse(index_dir, files, records, lambda _: set(chunks.sentence_ids()) if rows else
+    sentence_ids = _parse(index_dir, files, records, lambda _: chunks.id_set if rows else
                           {i for c in chunks for i in c.sentence_ids()})
     index = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=manifest["dim"],
                   model=manifest["model"], chunking=manifest["chunking"], model_id=manifest.get("model_id"),

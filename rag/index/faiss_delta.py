@@ -73,6 +73,6 @@ def apply_delta(c, data: bytes, base: dict[str, str]) -> None:
         raise ValueError("it deletes labels its base does not hold, or adds labels its base already used")
     c.base = base
     c.delete([c.id_of[x] for x in removed])
-    c.owned().add_with_ids(np.ascontiguousarray(vectors, np.float32), labels)
+    c.add(np.ascontiguousarray(vectors, np.float32), labels)
     c.remember(meta["ids"], labels.tolist(), meta["payloads"])
     c.added, c.next_label = set(labels.tolist()), int(meta["next_label"])

@@ -12,7 +12,8 @@ from rag.index.open_index import open_index
 from rag.errors import IndexStoreError
 from rag.index.codec import load, save
 from rag.index.columns import MAGIC, decode, encode
-from rag.index.record_rows import ChunkRows, chunk_arrays
+from rag.index.chunk_columns import chunk_arrays
+from rag.index.record_rows import ChunkRows
 from rag.index.generations import POINTER, live_generation, read_generation, write_generation
 
 

@@ -19,7 +19,8 @@ from rag.index.codec import load, read_manifest, save
 from rag.index.columns import Texts, decode, encode, pack_texts
 from rag.index.generations import live_generation, read_generation, write_generation
 from rag.index.open_index import open_index
-from rag.index.record_rows import ChunkRows, LoadedChunk, _rewrite, chunk_arrays
+from rag.index.chunk_columns import Rewrite, chunk_arrays
+from rag.index.record_rows import ChunkRows, LoadedChunk
 from rag.records import Chunk, Sentence
 from rag.retrieval.retriever import Retriever
 
@@ -76,7 +77,7 @@ def test_chunks_round_trip_with_overlapping_chunks_sharing_a_sentence_row():
 def test_an_update_rewrites_the_kept_rows_as_the_general_encoding_would():
     rows = ChunkRows(decode(encode(chunk_arrays(CHUNKS)))[0])
     updated = [rows[0], chunk("c", 0, "New one. New two.", 9), rows[2]]  # a's second chunk gone, c added
-    assert _rewrite(updated, rows) is not None  # the kept rows are copied, not encoded again
+    assert Rewrite.of(updated) is not None  # the kept rows are copied, not encoded again
     fast = ChunkRows(decode(encode(chunk_arrays(updated)))[0])
     plain = [Chunk(**{f: getattr(c, f) for f in ("id", "doc_id", "start", "end", "text", "n_tokens", "sentences")})
              for c in updated]
@@ -188,3 +189,20 @@ def test_a_writer_killed_while_it_writes_the_columns_leaves_the_previous_index(t
     assert after.chunks == before.chunks and after.stats.sentences == before.stats.sentences
     index, status = open_index(seeds_copy, embedder=emb, index_dir=index_dir)  # the next update goes through
     assert status == "updated" and load(index_dir).chunks == index.chunks != before.chunks
+
+
+def test_an_edited_articles_chunks_repeating_its_old_sentence_ids_are_still_rewritten(tmp_path, seeds_copy):
+    """Unchanged sentences of an edited article keep their ids: the rewrite must not mistake them for kept rows."""
+    emb, index_dir = FakeEmbedder(), tmp_path / "idx"
+    open_index(seeds_copy, embedder=emb, index_dir=index_dir)
+    previous = load(index_dir)
+    (seeds_copy / EDITED).write_text((seeds_copy / EDITED).read_text(encoding="utf-8") + ADDED, encoding="utf-8")
+    from rag.index.chunk_index import Index
+    from rag.ingest.corpus import Corpus
+
+    updated = Index.build(Corpus.from_dir(seeds_copy), emb, previous=load(index_dir))
+    old_ids = set(previous.chunks.sentence_ids())
+    new_ids = {s.id for c in updated.chunks if c.doc_id == Path(EDITED).stem for s in c.sentences}
+    assert old_ids & new_ids  # the edited article's first sentences are the same
+    assert Rewrite.of(updated.chunks) is not None
+    assert ChunkRows(decode(encode(chunk_arrays(updated.chunks)))[0]) == updated.chunks
