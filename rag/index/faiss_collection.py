@@ -63,6 +63,9 @@ class Collection:
         self.added: set[int] = set()
         self.removed: set[int] = set()
         self.mapped_from: Path | None = None  # the file the index is memory-mapped from (read-only), if any
+        # Vectors added to a mapped HNSW graph, held apart (see add); labels from overlay_from on are its.
+        self.overlay: faiss.Index | None = None
+        self.overlay_from = 0
         self.ids_file: str | None = None  # the name of the id map's file it was loaded from (.ids.cols or .ids.json)
 
     # id -> label, label -> id, label -> payload (read-only views but label_of)
@@ -86,7 +89,8 @@ class Collection:
     def owned(self) -> faiss.Index:
         """The faiss index, first copied into memory when it is mapped from its file: faiss aborts the
         process (an assertion, not an exception) when a mapped index is changed. Read again from the file
-        (0.13 s for bench_open's 236 MB); from the mapped copy when the file was removed meanwhile (0.9 s)."""
+        (0.13 s for bench_open's 236 MB); from the mapped copy when the file was removed meanwhile (0.9 s).
+        The vectors of the ``overlay`` join it then."""
         if self.mapped_from is not None:
             try:
                 index = faiss.read_index(str(self.mapped_from))
@@ -95,6 +99,10 @@ class Collection:
             if self.kind == "hnsw":
                 faiss.downcast_index(index.index).hnsw.efSearch = self.settings.get("hnsw_ef_search", 128)
             self.index, self.mapped_from = index, None
+        if self.overlay is not None:
+            overlay, self.overlay = self.overlay, None
+            labels = faiss.vector_to_array(overlay.id_map).astype(np.int64)
+            self.add(overlay.index.reconstruct_n(0, overlay.ntotal), labels)
         return self.index
 
     def upsert(self, ids: Sequence[str], x: np.ndarray, payloads: Sequence[Mapping[str, str]]) -> None:
@@ -110,8 +118,19 @@ class Collection:
     def add(self, x: np.ndarray, labels: np.ndarray) -> None:
         """``add_with_ids`` into the owned index; a few vectors on one OpenMP thread: HNSW's insertion splits
         even 15 vectors over every thread, which then wait on each other (bench_open's update, 130,000
-        sentences, load 5: 0.19 s on 2 threads, 0.006 s on 1)."""
-        index = self.owned()
+        sentences, load 5: 0.19 s on 2 threads, 0.006 s on 1).
+
+        A graph that is memory-mapped is not copied to take them: they go to a small exact ``overlay``,
+        searched beside it, until a save writes the collection whole (:meth:`owned`). Copying bench_open's
+        236 MB of sentence graph into memory and growing it by one vector took ~0.3 s of an update, and of
+        every open after one (which applies the update's delta)."""
+        if self.kind == "hnsw" and self.mapped_from is not None:
+            if self.overlay is None:
+                self.overlay = faiss.IndexIDMap2(faiss.IndexFlatIP(self.index.d))
+                self.overlay_from = int(labels.min()) if len(labels) else self.next_label
+            index = self.overlay
+        else:
+            index = self.owned()
         threads = faiss.omp_get_max_threads()
         if len(labels) < SMALL_ADD:
             faiss.omp_set_num_threads(1)  # OpenMP keeps this per calling thread
@@ -135,14 +154,19 @@ class Collection:
         if self.kind == "flat":  # flat compacts its rows in place; nothing is re-added
             self.owned().remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
         else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
+            if self.overlay is not None:  # the overlay's own are removed from it
+                mine = [label for label in labels if label >= self.overlay_from]
+                self.overlay.remove_ids(faiss.IDSelectorBatch(np.array(mine, np.int64)))
+                labels = [label for label in labels if label < self.overlay_from]
             self.tombstones.update(labels)
             if len(self.tombstones) > max(len(self), 1_000):
                 self._compact()
 
     def _compact(self) -> None:
         live = self.columns.live()
-        vectors = self.index.reconstruct_batch(live) if live.size else None
+        vectors = self.reconstruct(live) if live.size else None
         self.index, self.mapped_from = Collection.empty(self.kind, self.index.d, self.settings).index, None
+        self.overlay = None
         if vectors is not None:
             self.index.add_with_ids(vectors, live)
         self.tombstones.clear()
@@ -159,7 +183,17 @@ class Collection:
         except KeyError as exc:
             raise KeyError(f"id {exc.args[0]!r} is not in this collection; pass ids that were upserted "
                            "(a stale id means the index changed under the caller).") from None
-        return self.index.reconstruct_batch(labels)
+        return self.reconstruct(labels)
+
+    def reconstruct(self, labels: np.ndarray) -> np.ndarray:
+        """The vectors of ``labels`` (int64), from the graph or the overlay."""
+        if self.overlay is None:
+            return self.index.reconstruct_batch(labels)
+        out, new = np.empty((len(labels), self.index.d), np.float32), labels >= self.overlay_from
+        for index, rows in ((self.index, ~new), (self.overlay, new)):
+            if rows.any():
+                out[rows] = index.reconstruct_batch(labels[rows])
+        return out
 
     def search(self, q: np.ndarray, k: int, where: Filter | None) -> tuple[np.ndarray, np.ndarray]:
         """Labels and scores of the best ``k`` admitted vectors for one query row ``q``."""
@@ -177,14 +211,27 @@ class Collection:
             sel = None
         params = None if sel is None else (
             faiss.SearchParametersHNSW(sel=sel) if self.kind == "hnsw" else faiss.SearchParameters(sel=sel))
-        scores, labels = self.index.search(q, k, params=params)
+        reach = k  # what the graph alone must return: its own live vectors, the overlay's are searched apart
+        if self.overlay is not None:
+            in_graph = self.index.ntotal - len(self.tombstones) if subset is None else \
+                int((subset < self.overlay_from).sum())
+            reach = min(k, in_graph)
+        scores, labels = self.index.search(q, reach, params=params) if reach else (np.empty((1, 0)),) * 2
         found = labels[0] >= 0
-        if found.sum() < k:  # an approximate walk fell short of k reachable vectors: answer exactly
+        if found.sum() < reach:  # an approximate walk fell short of k reachable vectors: answer exactly
             return self._exact(q, subset if subset is not None else self.columns.live(), k)
-        return labels[0][found], scores[0][found]
+        labels, scores = labels[0][found].astype(np.int64), scores[0][found].astype(np.float32)
+        if self.overlay is not None and self.overlay.ntotal:
+            params = None if subset is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(subset))
+            more_scores, more = self.overlay.search(q, min(k, self.overlay.ntotal), params=params)
+            hit = more[0] >= 0
+            labels, scores = np.concatenate([labels, more[0][hit]]), np.concatenate([scores, more_scores[0][hit]])
+            top = np.argsort(-scores, kind="stable")[:k]
+            labels, scores = labels[top], scores[top]
+        return labels, scores
 
     def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.reconstruct_batch(labels) @ q[0]
+        scores = self.reconstruct(labels) @ q[0]
         top = np.argsort(-scores, kind="stable")[:k]
         return labels[top], scores[top].astype(np.float32)
 

@@ -48,7 +48,7 @@ def worth_a_delta(c) -> bool:
 def encode_delta(c) -> bytes:
     """The changes of ``c`` since its base files, as one ``.npz``."""
     labels = np.array(sorted(c.added), np.int64)
-    vectors = c.index.reconstruct_batch(labels) if labels.size else np.zeros((0, c.index.d), np.float32)
+    vectors = c.reconstruct(labels) if labels.size else np.zeros((0, c.index.d), np.float32)
     meta = {"base": c.base, "next_label": c.next_label, "ids": [c.id_of[x] for x in labels.tolist()],
             "payloads": [c.payload[x] for x in labels.tolist()]}
     buf = io.BytesIO()

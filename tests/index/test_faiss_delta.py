@@ -185,3 +185,52 @@ def test_a_store_saved_as_base_plus_delta_loads_as_it_was(tmp_path, kind):
     assert [h.id for h in loaded.search(CHUNKS, cb.vectors(["new"])[0], 3)][0] == "new"
     loaded.upsert(CHUNKS, ["later"], unit(1), [{"doc_id": "d9"}])  # the journal goes on from the delta
     assert sorted(cb.added) == sorted(cb.label_of[i] for i in ("v3", "new", "later"))
+
+
+def test_a_mapped_hnsw_graph_takes_changes_in_an_overlay_and_answers_as_one_graph(tmp_path):
+    """Loaded memory-mapped (as every open does), an HNSW collection keeps its graph file and puts new vectors
+    in an exact overlay: through upserts, replacements, deletes of graph and overlay vectors, a delta save and
+    load (the delta lands in the overlay) and a whole save, it answers as the same store kept in memory."""
+    from rag.index.protocols import Filter
+
+    rng = np.random.default_rng(5)
+
+    def unit(n):
+        x = rng.standard_normal((n, 16)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    memory = FaissStore(dim=16, kind="hnsw")
+    memory.upsert(CHUNKS, [f"v{i}" for i in range(200)], unit(200), [{"doc_id": f"d{i % 6}"} for i in range(200)])
+    write_generation(tmp_path, memory.to_files())
+
+    def mapped():
+        return FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+
+    def same(store):
+        c = store._collections[CHUNKS]
+        ids = sorted(memory.ids(CHUNKS))
+        assert store.ids(CHUNKS) == memory.ids(CHUNKS) and store.count(CHUNKS) == memory.count(CHUNKS)
+        assert np.array_equal(c.vectors(ids), memory._collections[CHUNKS].vectors(ids))
+        for q in [*unit(4), c.vectors(["new"])[0]]:
+            assert store.search(CHUNKS, q, 8) == memory.search(CHUNKS, q, 8)
+            where = Filter(doc_ids={"d9", "d1"})
+            assert store.search(CHUNKS, q, 5, where=where) == memory.search(CHUNKS, q, 5, where=where)
+
+    store = mapped()
+    changes = [("upsert", ["v3", "new", "gone"], unit(3)), ("delete", ["v1", "gone"], None),
+               ("upsert", ["later"], unit(1))]
+    for op, ids, x in changes:
+        for s in (memory, store):
+            s.upsert(CHUNKS, ids, x, [{"doc_id": "d9"}] * len(ids)) if op == "upsert" else s.delete(CHUNKS, ids)
+    c = store._collections[CHUNKS]
+    assert c.mapped_from is not None and c.overlay.ntotal == 3 and c.index.ntotal == 200  # "gone" left the overlay
+    assert c.tombstones == {1, 3}  # the graph's labels of v1 (deleted) and v3 (replaced)
+    same(store)
+    write_generation(tmp_path, store.to_files(incremental=True))
+    store = mapped()  # the delta is replayed into an overlay, the graph file linked and mapped again
+    assert store._collections[CHUNKS].overlay.ntotal == 3 and store._collections[CHUNKS].mapped_from is not None
+    same(store)
+    write_generation(tmp_path, store.to_files())  # whole: the overlay joins the graph
+    store = mapped()
+    assert store._collections[CHUNKS].overlay is None and store._collections[CHUNKS].index.ntotal == 203
+    same(store)

@@ -232,7 +232,8 @@ def test_id_columns_that_do_not_fit_together_are_named(damage, layout):
 @pytest.mark.parametrize("file_removed", [False, True])
 def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, kind, file_removed):
     """faiss aborts the process when a mapped index changes; the collection copies it first (from the
-    file, or from the mapping when the file is gone) and then answers as a store that was never saved."""
+    file, or from the mapping when the file is gone), or for HNSW holds new vectors in an overlay until it
+    is saved whole, and answers as a store that was never saved."""
     from rag.index.generations import live_generation, read_generation, write_generation
 
     store, x, payloads = filled(kind, n=300)
@@ -247,8 +248,15 @@ def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, 
     for s in (store, loaded):
         s.delete(CHUNKS, ["c1", "c2", "c40"])
         s.upsert(CHUNKS, ["c2", "new"], unit(2, seed=8), [{"doc_id": "d9"}, {"doc_id": "d9"}])
-    assert c.mapped_from is None
-    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
-    assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
-                                                                                    where=Filter(doc_ids={"d9"}))
-    assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))
+    # flat is copied; an HNSW graph stays mapped, the two new vectors beside it in an exact overlay
+    assert (c.mapped_from is None) == (kind == "flat") and (c.overlay is not None) == (kind == "hnsw")
+    for _ in ("changed", "saved whole and loaded again"):
+        assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
+        assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
+                                                                                        where=Filter(doc_ids={"d9"}))
+        assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))
+        files = loaded.to_files()  # whole: the overlay joins the graph, copied from the file or the mapping
+        assert c.mapped_from is None and c.overlay is None
+        write_generation(tmp_path, files)
+        loaded = FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+        c = loaded._collections[CHUNKS]
