@@ -176,7 +176,7 @@ def read_folder(root: str | Path, uploads: str | Path | None = None, known: Know
         detail = (" " + " ".join(warnings)) if warnings else ""
         raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder."
                           + detail)
-    rels = {p.relative_to(root).as_posix() for p in files}
+    rels = {_relative(root, p) for p in files}
     warnings += [f"{printable(str(root / SIDECAR))}: entry {name!r} names no article file in the folder; fix "
                  "the name or remove the entry." for name in sidecar if name not in rels]
     docs = _read_files(root, files, sidecar, warnings, known=known)

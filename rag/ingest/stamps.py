@@ -103,7 +103,7 @@ def same_files(stamp_file: str | Path, folders: list[str | Path], now: dict[str,
     if data.get("code") != code_version() or data.get("folders") != [str(f) for f in folders]:
         return set(), []
     same = {path for path, stat in now.items() if tuple(known.get(path, ())[:3]) == stat}
-    if any(Path(path).name == SIDECAR and path not in same for path in {*now, *known}):
+    if any(os.path.basename(path) == SIDECAR and path not in same for path in {*now, *known}):
         return set(), []
     return same, list(data.get("warnings", []))
 
