@@ -135,7 +135,7 @@ def article_paths(root: str | Path, suffixes=SUFFIXES) -> Listing:
     ``Path`` per file (10,000 of them cost ~40 ms of every open, rag.ingest.stamps)."""
     out, root = Listing(), str(Path(root))  # "./news/" -> "news": paths as pathlib writes them
     _list(root, len(root.rstrip(os.sep)) + 1, tuple(suffixes), out)
-    out.files.sort(key=lambda p: p.split(os.sep))  # as pathlib orders paths: by their parts
+    out.files.sort(key=lambda p: p.replace(os.sep, "\0"))  # as pathlib orders paths: by their parts
     return out
 
 
