@@ -155,7 +155,8 @@ class FaissStore:
                 files[f"{name}.faiss"], files[c.ids_file] = Reuse(c.base["faiss"]), Reuse(c.base["ids"])
                 files[delta_name(name)] = encode_delta(c)
                 continue
-            files[f"{name}.faiss"] = faiss.serialize_index(c.owned()).tobytes()  # with its overlay
+            index = c.index if c.overlay is None else c.owned()  # an overlay joins its graph (a mapped one is copied)
+            files[f"{name}.faiss"] = faiss.serialize_index(index).tobytes()
             files[f"{name}.ids.cols"] = _encode_state(c.state())
         return files
 
