@@ -186,7 +186,8 @@ class Bm25Index:
     @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> Bm25Index:
         """Inverse of :meth:`to_files`, without refitting; ValueError("<file> cannot be read (why)") names damage."""
-        meta = read_file(files, "bm25.json", lambda b: _fields(json.loads(b), ("settings", "ids", "payloads", "vocab")))
+        names = ("settings", "ids", "payloads", "vocab")
+        meta = read_file(files, "bm25.json", lambda b: _fields(json.loads(b), names))  # parsed once, not per field
         arrays = read_file(files, "bm25.npz", _arrays)
         bm = read_file(files, "bm25.json", lambda _: cls(**meta["settings"]))
         read_file(files, "bm25.npz", lambda _: bm._restore(meta, arrays))

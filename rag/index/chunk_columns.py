@@ -63,7 +63,8 @@ def sentence_count(chunks: Sequence[Chunk]) -> int:
 def _fields(chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
     return {**pack_texts("id", [c.id for c in chunks]), **pack_texts("doc_id", [c.doc_id for c in chunks]),
             "start": np.array([c.start for c in chunks], np.int64), "end": np.array([c.end for c in chunks], np.int64),
-            "n_tokens": np.array([c.n_tokens for c in chunks], np.int64), **pack_texts("text", [c.text for c in chunks])}
+            "n_tokens": np.array([c.n_tokens for c in chunks], np.int64),
+            **pack_texts("text", [c.text for c in chunks])}
 
 
 def _source(chunks: Sequence[Chunk]) -> ChunkRows | None:
@@ -112,29 +113,32 @@ class Rewrite:
                 self.new.setdefault(sid, (start, end))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        source, rows, kept_at = self.source, self.rows, np.flatnonzero(self.rows >= 0)
+        """The columns: per chunk, its rows renumbered (kept rows in their old order, then the new ones)."""
+        source, rows, kept_pos = self.source, self.rows, np.flatnonzero(self.rows >= 0)
         renumber = np.full(len(source.sentence_ids()), -1, np.int64)
         renumber[self.used] = np.arange(len(self.used))
         new_row = {sid: len(self.used) + k for k, sid in enumerate(self.new)}
         added = {i: [new_row[sid] for sid, _, _ in spans(self.chunks[i])] for i in np.flatnonzero(rows < 0).tolist()}
         lengths = np.zeros(len(rows), np.int64)
-        lengths[kept_at] = self.kept_lengths
+        lengths[kept_pos] = self.kept_lengths
         for i, refs in added.items():
             lengths[i] = len(refs)
         ref_at = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=ref_at[1:])
         refs = np.empty(ref_at[-1], np.int64)
         first = np.cumsum(self.kept_lengths) - self.kept_lengths
-        refs[np.arange(len(self.old_refs)) + np.repeat(ref_at[kept_at] - first, self.kept_lengths)] = \
+        refs[np.arange(len(self.old_refs)) + np.repeat(ref_at[kept_pos] - first, self.kept_lengths)] = \
             renumber[self.old_refs]
         for i, new_refs in added.items():
             refs[ref_at[i]:ref_at[i + 1]] = new_refs
         kept_ids = gather_texts("sentence.id", source.sentence_texts, self.used)
         new_ids = pack_texts("sentence.id", list(self.new))
-        offsets = np.concatenate([kept_ids["sentence.id@at"], new_ids["sentence.id@at"][1:] + kept_ids["sentence.id@at"][-1]])
+        id_offsets = kept_ids["sentence.id@at"]
+        offsets = np.concatenate([id_offsets, new_ids["sentence.id@at"][1:] + id_offsets[-1]])
         spans_new = np.array(list(self.new.values()), np.int64).reshape(-1, 2)
         return {**_fields(self.chunks), "sentences": refs, "sentences@at": ref_at,
-                "sentence.id": np.concatenate([kept_ids["sentence.id"], new_ids["sentence.id"]]), "sentence.id@at": offsets,
+                "sentence.id": np.concatenate([kept_ids["sentence.id"], new_ids["sentence.id"]]),
+                "sentence.id@at": offsets,
                 "sentence.start": np.concatenate([source.sentence_start[self.used], spans_new[:, 0]]),
                 "sentence.end": np.concatenate([source.sentence_end[self.used], spans_new[:, 1]])}
 

@@ -89,7 +89,8 @@ def _corrupt(index_dir, what: str) -> IndexStoreError:
 def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict:
     missing = [f for f in required if f not in files]
     if required == FILES:
-        missing += [f"{name}.cols" for name in ("documents", "chunks") if not {f"{name}.cols", f"{name}.json"} & set(files)]
+        missing += [f"{name}.cols" for name in ("documents", "chunks")
+                    if f"{name}.cols" not in files and f"{name}.json" not in files]
     if missing:
         raise _corrupt(index_dir, f"missing {', '.join(missing)}")
     try:

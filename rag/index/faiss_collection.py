@@ -19,6 +19,7 @@ from typing import Iterable, Mapping, Sequence
 import faiss
 import numpy as np
 
+from rag.index.faiss_overlay import Overlay, best
 from rag.index.label_columns import LabelColumns
 from rag.index.protocols import Filter
 
@@ -63,9 +64,7 @@ class Collection:
         self.added: set[int] = set()
         self.removed: set[int] = set()
         self.mapped_from: Path | None = None  # the file the index is memory-mapped from (read-only), if any
-        # Vectors added to a mapped HNSW graph, held apart (see add); labels from overlay_from on are its.
-        self.overlay: faiss.Index | None = None
-        self.overlay_from = 0
+        self.overlay: Overlay | None = None  # vectors added to a mapped HNSW graph, held apart (see add)
         self.ids_file: str | None = None  # the name of the id map's file it was loaded from (.ids.cols or .ids.json)
 
     # id -> label, label -> id, label -> payload (read-only views but label_of)
@@ -101,8 +100,7 @@ class Collection:
             self.index, self.mapped_from = index, None
         if self.overlay is not None:
             overlay, self.overlay = self.overlay, None
-            labels = faiss.vector_to_array(overlay.id_map).astype(np.int64)
-            self.add(overlay.index.reconstruct_n(0, overlay.ntotal), labels)
+            self.add(*overlay.drain())
         return self.index
 
     def upsert(self, ids: Sequence[str], x: np.ndarray, payloads: Sequence[Mapping[str, str]]) -> None:
@@ -120,15 +118,12 @@ class Collection:
         even 15 vectors over every thread, which then wait on each other (bench_open's update, 130,000
         sentences, load 5: 0.19 s on 2 threads, 0.006 s on 1).
 
-        A graph that is memory-mapped is not copied to take them: they go to a small exact ``overlay``,
-        searched beside it, until a save writes the collection whole (:meth:`owned`). Copying bench_open's
-        236 MB of sentence graph into memory and growing it by one vector took ~0.3 s of an update, and of
-        every open after one (which applies the update's delta)."""
+        A graph that is memory-mapped is not copied to take them: they go to its
+        :class:`~rag.index.faiss_overlay.Overlay` until a save writes the collection whole (:meth:`owned`)."""
         if self.kind == "hnsw" and self.mapped_from is not None:
             if self.overlay is None:
-                self.overlay = faiss.IndexIDMap2(faiss.IndexFlatIP(self.index.d))
-                self.overlay_from = int(labels.min()) if len(labels) else self.next_label
-            index = self.overlay
+                self.overlay = Overlay(self.index.d, int(labels.min()) if len(labels) else self.next_label)
+            index = self.overlay.index
         else:
             index = self.owned()
         threads = faiss.omp_get_max_threads()
@@ -155,9 +150,7 @@ class Collection:
             self.owned().remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
         else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
             if self.overlay is not None:  # the overlay's own are removed from it
-                mine = [label for label in labels if label >= self.overlay_from]
-                self.overlay.remove_ids(faiss.IDSelectorBatch(np.array(mine, np.int64)))
-                labels = [label for label in labels if label < self.overlay_from]
+                labels = self.overlay.remove(labels)
             self.tombstones.update(labels)
             if len(self.tombstones) > max(len(self), 1_000):
                 self._compact()
@@ -189,8 +182,8 @@ class Collection:
         """The vectors of ``labels`` (int64), from the graph or the overlay."""
         if self.overlay is None:
             return self.index.reconstruct_batch(labels)
-        out, new = np.empty((len(labels), self.index.d), np.float32), labels >= self.overlay_from
-        for index, rows in ((self.index, ~new), (self.overlay, new)):
+        out, new = np.empty((len(labels), self.index.d), np.float32), self.overlay.mine(labels)
+        for index, rows in ((self.index, ~new), (self.overlay.index, new)):
             if rows.any():
                 out[rows] = index.reconstruct_batch(labels[rows])
         return out
@@ -214,21 +207,14 @@ class Collection:
         reach = k  # what the graph alone must return: its own live vectors, the overlay's are searched apart
         if self.overlay is not None:
             in_graph = self.index.ntotal - len(self.tombstones) if subset is None else \
-                int((subset < self.overlay_from).sum())
+                int((~self.overlay.mine(subset)).sum())
             reach = min(k, in_graph)
         scores, labels = self.index.search(q, reach, params=params) if reach else (np.empty((1, 0)),) * 2
         found = labels[0] >= 0
         if found.sum() < reach:  # an approximate walk fell short of k reachable vectors: answer exactly
             return self._exact(q, subset if subset is not None else self.columns.live(), k)
-        labels, scores = labels[0][found].astype(np.int64), scores[0][found].astype(np.float32)
-        if self.overlay is not None and self.overlay.ntotal:
-            params = None if subset is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(subset))
-            more_scores, more = self.overlay.search(q, min(k, self.overlay.ntotal), params=params)
-            hit = more[0] >= 0
-            labels, scores = np.concatenate([labels, more[0][hit]]), np.concatenate([scores, more_scores[0][hit]])
-            top = np.argsort(-scores, kind="stable")[:k]
-            labels, scores = labels[top], scores[top]
-        return labels, scores
+        found = labels[0][found].astype(np.int64), scores[0][found].astype(np.float32)
+        return found if self.overlay is None else best(found, self.overlay.search(q, k, subset), k)
 
     def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = self.reconstruct(labels) @ q[0]
