@@ -11,8 +11,8 @@ build's payload ({doc_id, date}, 10 chunks a document), in batches as a build wr
 (VmRSS) is read before and after (after ``malloc_trim``, so memory the allocator keeps but nothing
 uses is not counted), and the peak (VmHWM, reset before each phase through
 /proc/self/clear_refs where the kernel allows). Then the store is saved as a generation and loaded
-back as ``rag.index.codec.load`` does (faiss maps its checked file: no copy of the file's bytes is held
-beside faiss's), and the same is read for the load, before and after one search (the mapped file's pages
+back as ``rag.index.codec.load`` does (faiss maps its checked file, and the id map's columns file is mapped
+too: no copy of the files' bytes is held beside faiss's), and the same is read for the load, before and after one search (the mapped file's pages
 count in the resident memory once a search has read them). The raw vectors are N x 384 x 4 bytes; the chunks' texts,
 BM25 and the sentences collection are not part of this figure (they scale with the text, not the vectors).
 """
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
 from bench_faiss import make_vectors  # noqa: E402
+from rag.index.codec import MAPPED  # noqa: E402
 from rag.index.faiss_store import FaissStore  # noqa: E402
 from rag.index.generations import read_generation, write_generation  # noqa: E402
 from rag.index.protocols import CHUNKS  # noqa: E402
@@ -105,7 +106,7 @@ def main() -> None:
         print(f"  saved: {on_disk / n:,.0f} bytes per chunk on disk")
         before, peak_reset = status("VmRSS"), reset_peak()
         t = time.perf_counter()
-        store = FaissStore.from_files(read_generation(folder, as_paths=(".faiss",)))  # as codec.load does
+        store = FaissStore.from_files(read_generation(folder, as_paths=MAPPED))  # as codec.load does
         trim()
         report("loaded (mapped, before any search)", n, before, time.perf_counter() - t, peak_reset)
         file_before = status("RssFile")

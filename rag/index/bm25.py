@@ -186,8 +186,8 @@ class Bm25Index:
     @classmethod
     def from_files(cls, files: Mapping[str, bytes]) -> Bm25Index:
         """Inverse of :meth:`to_files`, without refitting; ValueError("<file> cannot be read (why)") names damage."""
-        meta = read_file(files, "bm25.json", lambda b: {k: json.loads(b)[k] for k in ("settings", "ids", "payloads",
-                                                                                     "vocab")})
+        names = ("settings", "ids", "payloads", "vocab")
+        meta = read_file(files, "bm25.json", lambda b: _fields(json.loads(b), names))  # parsed once, not per field
         arrays = read_file(files, "bm25.npz", _arrays)
         bm = read_file(files, "bm25.json", lambda _: cls(**meta["settings"]))
         read_file(files, "bm25.npz", lambda _: bm._restore(meta, arrays))
@@ -205,6 +205,10 @@ class Bm25Index:
             self._matrix = {k: arrays[k] for k in ("data", "indices", "indptr")}
             if self._matrix["indptr"].size < len(self._vocab) + 1:
                 raise ValueError(f"{self._matrix['indptr'].size - 1} term columns for a vocabulary of {len(self._vocab)}")
+
+
+def _fields(meta: dict, names: tuple[str, ...]) -> dict:
+    return {k: meta[k] for k in names}  # KeyError names a missing one
 
 
 def _arrays(data: bytes) -> dict[str, np.ndarray]:

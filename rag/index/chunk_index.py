@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
@@ -29,14 +29,16 @@ from rag.ingest.files import is_html
 from rag.ingest.html_text import to_plain
 from rag.ingest.corpus import Corpus
 from rag.index.bm25 import Bm25Index
+from rag.index.chunk_columns import sentence_count
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES, LexicalIndex, VectorStore
 from rag.index.unit_vectors import unit_vectors
 from rag.records import Chunk, Document, Sentence
 
 # 2: every file checksummed (rag.index.generations), model identity by content;
-# 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation.
-FORMAT_VERSION = 3
+# 3: vectors by id in a FaissStore (chunks and sentences collections), BM25 saved with the generation;
+# 4: documents, chunks and id maps as columns (rag.index.columns), read without decoding them (3 still loads).
+FORMAT_VERSION = 4
 log = logging.getLogger("rag.index.chunk_index")
 
 
@@ -117,15 +119,14 @@ class Index:
         self.model = model
         self.model_id = model_id or model  # what made the vectors: a hash of the model's files
         self.chunking = chunking
-        self.doc_by_id = {d.id: d for d in docs}
-        self.chunk_by_id = {c.id: c for c in chunks}
+        self.doc_by_id = _by_id(docs)
+        self.chunk_by_id = _by_id(chunks)
         count = self.sentence_count() if sentence_count is None else sentence_count  # a load knows it
         self.stats = BuildStats(documents=len(docs), chunks=len(chunks), sentences=count)
 
     def sentence_count(self) -> int:
         """``len(self.sentences)``, without making the sentences of chunks that make them lazily."""
-        return len({i for c in self.chunks
-                    for i in (c.sentence_ids() if hasattr(c, "sentence_ids") else [s.id for s in c.sentences])})
+        return sentence_count(self.chunks)
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -181,7 +182,7 @@ class Index:
         index = cls(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=embedder.dim,
                     model=embedder.name, chunking=chunker.settings(), model_id=embedder.identity)
         embedded = index._sync(stale, old_docs, reused, embedder, progress, report)
-        index.stats = BuildStats(len(docs), len(chunks), index.sentence_count(), embedded, len(reused),
+        index.stats = BuildStats(len(docs), len(chunks), index.stats.sentences, embedded, len(reused),
                                  time.perf_counter() - t0, warnings)
         return index
 
@@ -227,6 +228,12 @@ class Index:
             "format": "rag-index", "format_version": FORMAT_VERSION, "model": self.model, "model_id": self.model_id,
             "dim": self.dim, "chunking": self.chunking, "corpus_hash": self.corpus_hash,
             "vector_kind": self.vectors.kind(CHUNKS) if isinstance(self.vectors, FaissStore) else None,
-            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.sentence_count()},
-            "documents": {d.id: {"path": d.path, "sha256": d.sha256} for d in self.docs},
+            "counts": {"documents": len(self.docs), "chunks": len(self.chunks), "sentences": self.stats.sentences},
         }
+
+
+def _by_id(records) -> Mapping:
+    """``id -> record``; records loaded as columns (rag.index.record_rows.Rows) give a view that makes a record
+    when it is looked up."""
+    by_id = getattr(records, "by_id", None)
+    return by_id() if by_id else {r.id: r for r in records}

@@ -6,64 +6,39 @@ what it expects) the model, dimension and chunking. A mismatch is refused
 with the command that fixes it; a damaged file is named, never reported
 as a Python traceback. An index of an older format raises
 :class:`~rag.errors.IndexFormatError` (the engine rebuilds it).
+
+Format 4 keeps the documents, the chunks and the vector stores' id maps as columns files
+(:mod:`rag.index.columns`; ``documents.cols``, ``chunks.cols``, ``<collection>.ids.cols``), memory-mapped
+once checked and decoded a record at a time (:mod:`rag.index.record_rows`): opening bench_open's 10,000
+articles decoded 17.7 MB of ``chunks.json`` and made every record (0.25 s of a 0.62 s open). Format 3,
+the same with JSON files, still loads (and is written as format 4 by its next update).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import fields
-from functools import cached_property
-
+from typing import Sequence
 
 from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
+from rag.index.columns import encode, read_columns
 from rag.index.generation_files import consistent
 from rag.index.generations import FIX, StaleGeneration, read_file, read_generation, write_generation
 from rag.index.bm25 import Bm25Index
 from rag.index.faiss_store import FaissStore
 from rag.index.protocols import CHUNKS, SENTENCES
-from rag.records import Chunk, Sentence
+from rag.index.chunk_columns import chunk_arrays
+from rag.index.record_rows import ChunkRows, DocRows, LoadedChunk, doc_arrays
+from rag.records import Chunk
 
-# The stores' own files (FaissStore.to_files, Bm25Index.to_files) sit beside these in the generation.
-FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.json", "bm25.json", "bm25.npz")
-
-
-def _shallow(record) -> dict:
-    """A record's fields as a dict. Not ``asdict``: it deep-copies every field (and every sentence of a
-    chunk only to replace them): saving bench_open's 10,000 articles took 1.0 s with it, 0.4 s without."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
-
-
-def _chunk_to_dict(c: Chunk) -> dict:
-    d = {f.name: getattr(c, f.name) for f in fields(c) if f.name != "sentences"}
-    # texts are slices of the chunk; a loaded chunk that never made its sentences saves what it read
-    d["sentences"] = c.__dict__["_spans"] if isinstance(c, LoadedChunk) and "sentences" not in c.__dict__ else \
-        [[s.id, s.start, s.end] for s in c.sentences]
-    return d
-
-
-class LoadedChunk(Chunk):
-    """A chunk read from chunks.json that makes its :class:`Sentence` records on first use: an open made
-    all of them (130,000 at bench_open's 10,000 articles, ~0.25 s of every open) while a search reads the
-    sentences of a few chunks. Equal to a :class:`Chunk` of the same fields."""
-
-    @cached_property
-    def sentences(self) -> tuple[Sentence, ...]:  # noqa: F811 - the field, made when first read
-        base, doc_id, text = self.start, self.doc_id, self.text
-        # positional and from a list: a third faster than keywords and a generator
-        return tuple([Sentence(i, doc_id, s, e, text[s - base : e - base]) for i, s, e in self.__dict__["_spans"]])
-
-    def sentence_ids(self) -> list[str]:
-        return [i for i, _, _ in self.__dict__["_spans"]]
-
-    def __eq__(self, other):
-        if not isinstance(other, Chunk):
-            return NotImplemented
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Chunk))
-
-    __hash__ = Chunk.__hash__
+# The stores' own files (FaissStore.to_files, Bm25Index.to_files) sit beside these in the generation;
+# documents and chunks are ``.cols`` files (rag.index.record_rows), or ``.json`` in format 3.
+FILES = ("manifest.json", "vectors.json", "bm25.json", "bm25.npz")
+READABLE = (3, FORMAT_VERSION)  # 3: the records as JSON; 4: as columns
+MAPPED = (".faiss", ".cols")  # files read by path, memory-mapped once checked
 
 
 def _chunk_from_dict(d: dict) -> Chunk:
+    """A chunk of ``chunks.json`` (the layout before ``chunks.cols``)."""
     c = object.__new__(LoadedChunk)  # the frozen dataclass's fields, set as its __init__ would
     c.__dict__.update(id=d["id"], doc_id=d["doc_id"], start=d["start"], end=d["end"], text=d["text"],
                       n_tokens=d["n_tokens"], _spans=d["sentences"])
@@ -89,15 +64,17 @@ def record_files(index: Index, **manifest) -> dict[str, bytes]:
     """The files every index keeps whatever its store: the manifest (plus the ``manifest`` items given),
     the documents and the chunks. A store that keeps its own data (Milvus) saves only these."""
     return {"manifest.json": json.dumps({**index.manifest(), **manifest}, indent=1).encode(),
-            "documents.json": json.dumps([_shallow(d) for d in index.docs]).encode(),
-            "chunks.json": json.dumps([_chunk_to_dict(c) for c in index.chunks], ensure_ascii=False).encode()}
+            "documents.cols": encode(doc_arrays(index.docs)), "chunks.cols": encode(chunk_arrays(index.chunks))}
 
 
-def read_records(index_dir, files: dict) -> tuple[list[DocRecord], list[Chunk]]:
-    """The documents and chunks of a generation's ``files`` (read from ``index_dir``); a damaged file is named."""
-    docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
-    chunks = _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
-    return docs, chunks
+def read_records(index_dir, files: dict) -> tuple[Sequence[DocRecord], Sequence[Chunk]]:
+    """The documents and chunks of a generation's ``files`` (read from ``index_dir``): columns (a record is
+    made when first used), or the JSON of an index written before them; a damaged file is named."""
+    if "chunks.json" in files:
+        docs = _parse(index_dir, files, "documents.json", lambda b: [DocRecord(**d) for d in json.loads(b)])
+        return docs, _parse(index_dir, files, "chunks.json", lambda b: [_chunk_from_dict(d) for d in json.loads(b)])
+    docs = _parse(index_dir, files, "documents.cols", lambda data: DocRows(read_columns(data)[0], DocRecord))
+    return docs, _parse(index_dir, files, "chunks.cols", lambda data: ChunkRows(read_columns(data)[0]))
 
 
 def read_manifest(index_dir) -> dict:
@@ -111,6 +88,9 @@ def _corrupt(index_dir, what: str) -> IndexStoreError:
 
 def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict:
     missing = [f for f in required if f not in files]
+    if required == FILES:
+        missing += [f"{name}.cols" for name in ("documents", "chunks")
+                    if f"{name}.cols" not in files and f"{name}.json" not in files]
     if missing:
         raise _corrupt(index_dir, f"missing {', '.join(missing)}")
     try:
@@ -120,10 +100,10 @@ def _manifest(files: dict, index_dir, required: tuple[str, ...] = FILES) -> dict
     if not isinstance(manifest, dict) or manifest.get("format") != "rag-index":
         raise _corrupt(index_dir, "manifest.json is not a rag index manifest")
     version = manifest.get("format_version")
-    if isinstance(version, int) and version < FORMAT_VERSION:
+    if isinstance(version, int) and version < READABLE[0]:
         raise IndexFormatError(f"index at {str(index_dir)!r} has format version {version}, older than this "
                                f"program's {FORMAT_VERSION}; {FIX}.")
-    if version != FORMAT_VERSION:
+    if version not in READABLE:
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} has format version {version!r}, which this program (version "
             f"{FORMAT_VERSION}) cannot read: it was written by a newer rag. Upgrade rag, or {FIX}.")
@@ -169,19 +149,24 @@ def load(index_dir) -> Index:
 
 
 def _load(index_dir) -> Index:
-    files = read_generation(index_dir, as_paths=(".faiss",))
+    files = read_generation(index_dir, as_paths=MAPPED)
     manifest = _manifest(files, index_dir)
     docs, chunks = read_records(index_dir, files)
     vectors = _store(index_dir, files, FaissStore)
     lexical = _store(index_dir, files, Bm25Index)
-    sentence_ids = _parse(index_dir, files, "chunks.json", lambda _: {i for c in chunks for i in c.sentence_ids()})
+    records = "chunks.json" if "chunks.json" in files else "chunks.cols"
+    # a loaded index's chunks are made when used: the ids are checked from the columns
+    rows = isinstance(chunks, ChunkRows)
+    chunk_ids = set(chunks.ids) if rows else {c.id for c in chunks}
+    sentence_ids = _parse(index_dir, files, records, lambda _: chunks.id_set if rows else
+                          {i for c in chunks for i in c.sentence_ids()})
     index = Index(docs=docs, chunks=chunks, vectors=vectors, lexical=lexical, dim=manifest["dim"],
                   model=manifest["model"], chunking=manifest["chunking"], model_id=manifest.get("model_id"),
                   sentence_count=len(sentence_ids))
-    for collection, want in ((CHUNKS, {c.id for c in chunks}), (SENTENCES, sentence_ids)):
+    for collection, want in ((CHUNKS, chunk_ids), (SENTENCES, sentence_ids)):
         if vectors.ids(collection) != want:
             raise _corrupt(index_dir, f"the {collection} vectors ({vectors.count(collection)}) do not match "
-                                      f"chunks.json ({len(want)} {collection})")
+                                      f"{records} ({len(want)} {collection})")
     if len(lexical) != len(chunks) or vectors.dim != manifest["dim"]:
         raise _corrupt(index_dir, f"bm25 holds {len(lexical)} texts and the vectors dimension {vectors.dim}, for "
                                   f"{len(chunks)} chunks of dimension {manifest['dim']}")

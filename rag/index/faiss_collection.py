@@ -19,6 +19,7 @@ from typing import Iterable, Mapping, Sequence
 import faiss
 import numpy as np
 
+from rag.index.faiss_overlay import Overlay, best
 from rag.index.label_columns import LabelColumns
 from rag.index.protocols import Filter
 
@@ -30,6 +31,7 @@ _NORM_TOLERANCE = 1e-2
 # is one 30 MB read) and cannot miss.
 EXACT_LIMIT = 20_000
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
+SMALL_ADD = 1_000  # vectors added on one thread (Collection.add)
 
 
 def as_unit_matrix(array, dim: int) -> np.ndarray:
@@ -62,6 +64,8 @@ class Collection:
         self.added: set[int] = set()
         self.removed: set[int] = set()
         self.mapped_from: Path | None = None  # the file the index is memory-mapped from (read-only), if any
+        self.overlay: Overlay | None = None  # vectors added to a mapped HNSW graph, held apart (see add)
+        self.ids_file: str | None = None  # the name of the id map's file it was loaded from (.ids.cols or .ids.json)
 
     # id -> label, label -> id, label -> payload (read-only views but label_of)
     label_of = property(lambda self: self.columns.label_of)
@@ -84,7 +88,8 @@ class Collection:
     def owned(self) -> faiss.Index:
         """The faiss index, first copied into memory when it is mapped from its file: faiss aborts the
         process (an assertion, not an exception) when a mapped index is changed. Read again from the file
-        (0.13 s for bench_open's 236 MB); from the mapped copy when the file was removed meanwhile (0.9 s)."""
+        (0.13 s for bench_open's 236 MB); from the mapped copy when the file was removed meanwhile (0.9 s).
+        The vectors of the ``overlay`` join it then."""
         if self.mapped_from is not None:
             try:
                 index = faiss.read_index(str(self.mapped_from))
@@ -93,17 +98,41 @@ class Collection:
             if self.kind == "hnsw":
                 faiss.downcast_index(index.index).hnsw.efSearch = self.settings.get("hnsw_ef_search", 128)
             self.index, self.mapped_from = index, None
+        if self.overlay is not None:
+            overlay, self.overlay = self.overlay, None
+            self.add(*overlay.drain())
         return self.index
 
     def upsert(self, ids: Sequence[str], x: np.ndarray, payloads: Sequence[Mapping[str, str]]) -> None:
         self.delete([i for i in ids if i in self.label_of])  # replacing = delete + add under a new label
         labels = np.arange(self.next_label, self.next_label + len(ids), dtype=np.int64)
         self.next_label += len(ids)
-        self.owned().add_with_ids(x, labels)
+        self.add(x, labels)
         if self.base is not None:  # a journal only where a delta can be saved (a fresh build writes whole)
             self.added.update(labels.tolist())
         self.remember(ids, labels.tolist(), [{str(k): str(v) for k, v in p.items() if v is not None}
                                              for p in payloads])
+
+    def add(self, x: np.ndarray, labels: np.ndarray) -> None:
+        """``add_with_ids`` into the owned index; a few vectors on one OpenMP thread: HNSW's insertion splits
+        even 15 vectors over every thread, which then wait on each other (bench_open's update, 130,000
+        sentences, load 5: 0.19 s on 2 threads, 0.006 s on 1).
+
+        A graph that is memory-mapped is not copied to take them: they go to its
+        :class:`~rag.index.faiss_overlay.Overlay` until a save writes the collection whole (:meth:`owned`)."""
+        if self.kind == "hnsw" and self.mapped_from is not None:
+            if self.overlay is None:
+                self.overlay = Overlay(self.index.d, int(labels.min()) if len(labels) else self.next_label)
+            index = self.overlay.index
+        else:
+            index = self.owned()
+        threads = faiss.omp_get_max_threads()
+        if len(labels) < SMALL_ADD:
+            faiss.omp_set_num_threads(1)  # OpenMP keeps this per calling thread
+        try:
+            index.add_with_ids(x, labels)
+        finally:
+            faiss.omp_set_num_threads(threads)
 
     def remember(self, ids: Sequence[str], labels: Sequence[int], payloads: Sequence[dict]) -> None:
         """Map new ``labels`` (already in faiss) to their ids and payloads."""
@@ -120,14 +149,17 @@ class Collection:
         if self.kind == "flat":  # flat compacts its rows in place; nothing is re-added
             self.owned().remove_ids(faiss.IDSelectorBatch(np.array(labels, np.int64)))
         else:  # HNSW cannot remove: tombstone, and rebuild once the dead outnumber the living
+            if self.overlay is not None:  # the overlay's own are removed from it
+                labels = self.overlay.remove(labels)
             self.tombstones.update(labels)
             if len(self.tombstones) > max(len(self), 1_000):
                 self._compact()
 
     def _compact(self) -> None:
         live = self.columns.live()
-        vectors = self.index.reconstruct_batch(live) if live.size else None
+        vectors = self.reconstruct(live) if live.size else None
         self.index, self.mapped_from = Collection.empty(self.kind, self.index.d, self.settings).index, None
+        self.overlay = None
         if vectors is not None:
             self.index.add_with_ids(vectors, live)
         self.tombstones.clear()
@@ -144,7 +176,17 @@ class Collection:
         except KeyError as exc:
             raise KeyError(f"id {exc.args[0]!r} is not in this collection; pass ids that were upserted "
                            "(a stale id means the index changed under the caller).") from None
-        return self.index.reconstruct_batch(labels)
+        return self.reconstruct(labels)
+
+    def reconstruct(self, labels: np.ndarray) -> np.ndarray:
+        """The vectors of ``labels`` (int64), from the graph or the overlay."""
+        if self.overlay is None:
+            return self.index.reconstruct_batch(labels)
+        out, new = np.empty((len(labels), self.index.d), np.float32), self.overlay.mine(labels)
+        for index, rows in ((self.index, ~new), (self.overlay.index, new)):
+            if rows.any():
+                out[rows] = index.reconstruct_batch(labels[rows])
+        return out
 
     def search(self, q: np.ndarray, k: int, where: Filter | None) -> tuple[np.ndarray, np.ndarray]:
         """Labels and scores of the best ``k`` admitted vectors for one query row ``q``."""
@@ -162,14 +204,20 @@ class Collection:
             sel = None
         params = None if sel is None else (
             faiss.SearchParametersHNSW(sel=sel) if self.kind == "hnsw" else faiss.SearchParameters(sel=sel))
-        scores, labels = self.index.search(q, k, params=params)
+        reach = k  # what the graph alone must return: its own live vectors, the overlay's are searched apart
+        if self.overlay is not None:
+            in_graph = self.index.ntotal - len(self.tombstones) if subset is None else \
+                int((~self.overlay.mine(subset)).sum())
+            reach = min(k, in_graph)
+        scores, labels = self.index.search(q, reach, params=params) if reach else (np.empty((1, 0)),) * 2
         found = labels[0] >= 0
-        if found.sum() < k:  # an approximate walk fell short of k reachable vectors: answer exactly
+        if found.sum() < reach:  # an approximate walk fell short of k reachable vectors: answer exactly
             return self._exact(q, subset if subset is not None else self.columns.live(), k)
-        return labels[0][found], scores[0][found]
+        found = labels[0][found].astype(np.int64), scores[0][found].astype(np.float32)
+        return found if self.overlay is None else best(found, self.overlay.search(q, k, subset), k)
 
     def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.reconstruct_batch(labels) @ q[0]
+        scores = self.reconstruct(labels) @ q[0]
         top = np.argsort(-scores, kind="stable")[:k]
         return labels[top], scores[top].astype(np.float32)
 

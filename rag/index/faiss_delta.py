@@ -5,7 +5,7 @@ in a large index writes kilobytes instead of the whole faiss index again.
 collection that was loaded from files of known checksums (``Collection.base``) and has changed
 little since (:func:`worth_a_delta`) as:
 
-- ``<name>.faiss`` and ``<name>.ids.json``: :class:`~rag.index.generations.Reuse` of those files,
+- ``<name>.faiss`` and ``<name>.ids.cols``: :class:`~rag.index.generations.Reuse` of those files,
   hard-linked into the new generation, not rewritten;
 - ``<name>.delta.npz``: the labels, vectors, ids and payloads added since, the labels of the base
   deleted since, and the base's checksums (a delta is only ever applied to the files it was made
@@ -48,7 +48,7 @@ def worth_a_delta(c) -> bool:
 def encode_delta(c) -> bytes:
     """The changes of ``c`` since its base files, as one ``.npz``."""
     labels = np.array(sorted(c.added), np.int64)
-    vectors = c.index.reconstruct_batch(labels) if labels.size else np.zeros((0, c.index.d), np.float32)
+    vectors = c.reconstruct(labels) if labels.size else np.zeros((0, c.index.d), np.float32)
     meta = {"base": c.base, "next_label": c.next_label, "ids": [c.id_of[x] for x in labels.tolist()],
             "payloads": [c.payload[x] for x in labels.tolist()]}
     buf = io.BytesIO()
@@ -73,6 +73,6 @@ def apply_delta(c, data: bytes, base: dict[str, str]) -> None:
         raise ValueError("it deletes labels its base does not hold, or adds labels its base already used")
     c.base = base
     c.delete([c.id_of[x] for x in removed])
-    c.owned().add_with_ids(np.ascontiguousarray(vectors, np.float32), labels)
+    c.add(np.ascontiguousarray(vectors, np.float32), labels)
     c.remember(meta["ids"], labels.tolist(), meta["payloads"])
     c.added, c.next_label = set(labels.tolist()), int(meta["next_label"])

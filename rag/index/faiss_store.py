@@ -45,6 +45,7 @@ from typing import Iterable, Mapping, Sequence
 import faiss
 import numpy as np
 
+from rag.index.columns import Texts, encode, pack_texts, read_columns
 from rag.index.faiss_collection import Collection, as_unit_matrix
 from rag.index.faiss_delta import apply_delta, delta_name, encode_delta, worth_a_delta
 from rag.index.generations import Reuse, read_file
@@ -143,7 +144,7 @@ class FaissStore:
         return None if c is None else c.kind
 
     def to_files(self, *, incremental: bool = False) -> dict[str, bytes | Reuse]:
-        """``{"vectors.json": settings, "<collection>.faiss": index, "<collection>.ids.json": ids and payloads}``;
+        """``{"vectors.json": settings, "<collection>.faiss": index, "<collection>.ids.cols": ids and payloads}``;
         the index generation checksums each file, so faiss only ever parses checked bytes. ``incremental``: a
         collection changed little since it was loaded keeps its files (:class:`Reuse`) beside a
         ``<collection>.delta.npz`` (:mod:`rag.index.faiss_delta`)."""
@@ -151,11 +152,12 @@ class FaissStore:
             {"dim": self.dim, "settings": self.settings, "collections": sorted(self._collections)}).encode()}
         for name, c in self._collections.items():
             if incremental and worth_a_delta(c):
-                files[f"{name}.faiss"], files[f"{name}.ids.json"] = Reuse(c.base["faiss"]), Reuse(c.base["ids"])
+                files[f"{name}.faiss"], files[c.ids_file] = Reuse(c.base["faiss"]), Reuse(c.base["ids"])
                 files[delta_name(name)] = encode_delta(c)
                 continue
-            files[f"{name}.faiss"] = faiss.serialize_index(c.index).tobytes()
-            files[f"{name}.ids.json"] = json.dumps(c.state(), ensure_ascii=False).encode()
+            index = c.index if c.overlay is None else c.owned()  # an overlay joins its graph (a mapped one is copied)
+            files[f"{name}.faiss"] = faiss.serialize_index(index).tobytes()
+            files[f"{name}.ids.cols"] = _encode_state(c.state())
         return files
 
     @classmethod
@@ -166,11 +168,12 @@ class FaissStore:
         store = read_file(files, "vectors.json", lambda _: cls(dim=int(meta["dim"]), **meta["settings"]))
         for name in read_file(files, "vectors.json", lambda _: [store._check_name(n) for n in meta["collections"]]):
             index = read_file(files, f"{name}.faiss", _read_index)
-            state = read_file(files, f"{name}.ids.json", json.loads)
+            ids_file = f"{name}.ids.json" if f"{name}.ids.json" in files else f"{name}.ids.cols"  # .json: format 3
+            state = read_file(files, ids_file, json.loads if ids_file.endswith(".json") else _decode_state)
             c = store._collections[name] = read_file(
-                files, f"{name}.ids.json", lambda _: Collection.restore(index, state, store.dim, store.settings))
+                files, ids_file, lambda _: Collection.restore(index, state, store.dim, store.settings))
             c.mapped_from = files[f"{name}.faiss"] if isinstance(files[f"{name}.faiss"], Path) else None
-            c.base = {"faiss": _digest(files, f"{name}.faiss"), "ids": _digest(files, f"{name}.ids.json")}
+            c.base, c.ids_file = {"faiss": _digest(files, f"{name}.faiss"), "ids": _digest(files, ids_file)}, ids_file
             if delta_name(name) in files:
                 read_file(files, delta_name(name), lambda b: apply_delta(c, b, c.base))
         return store
@@ -198,6 +201,20 @@ def _read_index(data: bytes | Path) -> faiss.Index:
     if isinstance(data, Path):
         return faiss.read_index(str(data), faiss.IO_FLAG_MMAP_IFC)
     return faiss.deserialize_index(np.frombuffer(data, np.uint8))
+
+
+def _encode_state(state: dict) -> bytes:
+    """A collection's :meth:`~Collection.state` as a columns file (:mod:`rag.index.columns`): its labels and
+    payload numbers are arrays, its ids one text column, and a load decodes no JSON but the distinct payloads."""
+    arrays = {"labels": np.array(state["labels"], np.int64), "payload_of": np.array(state["payload_of"], np.int32),
+              "tombstones": np.array(state["tombstones"], np.int64), **pack_texts("id", state["ids"])}
+    return encode(arrays, {k: state[k] for k in ("kind", "next_label", "payloads")})
+
+
+def _decode_state(data: bytes | Path) -> dict:
+    arrays, meta = read_columns(data)
+    return {**meta, "labels": arrays["labels"].tolist(), "payload_of": arrays["payload_of"].tolist(),
+            "tombstones": arrays["tombstones"].tolist(), "ids": Texts.of(arrays, "id").tolist()}
 
 
 def _digest(files: Mapping[str, bytes], name: str) -> str:

@@ -98,7 +98,7 @@ class LabelColumns:
             return np.empty(0, np.int64)
         return np.flatnonzero(ok[np.frombuffer(self.numbers, np.int32)]).astype(np.int64)
 
-    # -- persistence: the columns of ids.json -------------------------------------------------
+    # -- persistence: the columns of ids.cols -------------------------------------------------
     def columns(self) -> dict:
         labels = self.live()
         used, order = np.unique(np.frombuffer(self.numbers, np.int32)[labels], return_inverse=True)
@@ -128,6 +128,13 @@ class LabelColumns:
             raise ValueError(f"{len(labels)} labels for {len(set(labels))} distinct labels and "
                              f"{len(self.label_of)} distinct ids")
         self.payloads, self._number_of = list(payloads), None  # distinct as written (LabelColumns.columns)
-        self._grow(max(labels, default=-1) + 1)
-        for label, id_, k in zip(labels, ids, payload_of):
-            self.ids[label], self.numbers[label] = id_, k
+        size = max(labels, default=-1) + 1
+        numbers = np.full(size, -1, np.int32)
+        numbers[labels] = payload_of
+        self.numbers = array("i", numbers.tobytes())
+        if size == len(labels):  # no label deleted: the ids are already in label order (as columns() sorts them)
+            self.ids[:] = ids if labels == sorted(labels) else [x for _, x in sorted(zip(labels, ids))]
+        else:
+            self.ids[:] = [None] * size  # in place: id_of reads this list
+            for label, id_ in zip(labels, ids):
+                self.ids[label] = id_

@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,15 +48,17 @@ def known_documents(stamp_file: str | Path, folders: list[str | Path], now: dict
     """For :meth:`Corpus.from_dir`: the :class:`KnownDocument` of an unchanged file, else None (read it)."""
     same, warnings = same_files(stamp_file, folders, now)
     by_path = {d.path: d for d in previous.docs}
-    shown_folder: dict[Path, str] = {}  # display_path resolves every component: once per folder, not per file
+    shown_folder: dict[str, str] = {}  # display_path resolves every component: once per folder, not per file
 
     def known(path: Path, doc_id: str) -> KnownDocument | None:
-        if str(path) not in same:
+        whole = str(path)
+        if whole not in same:
             return None
-        folder = shown_folder.get(path.parent) or shown_folder.setdefault(path.parent, display_path(path.parent))
+        parent, name = os.path.split(whole)  # strings, not Path calls: this runs for every article
+        folder = shown_folder.get(parent) or shown_folder.setdefault(parent, display_path(path.parent))
         # a listed file is never a symbolic link (rag.ingest.files), so its name resolves to itself
-        record = by_path.get(f"{folder}/{path.name}" if folder != "." else path.name)
-        shown = printable(str(path))
+        record = by_path.get(f"{folder}/{name}" if folder != "." else name)
+        shown = printable(whole)
         if record is None or record.id != doc_id or any(w.startswith(shown) for w in warnings):
             return None
         return KnownDocument.of(record)

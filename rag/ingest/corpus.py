@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,12 +115,21 @@ def _listing(root: Path, warnings: list[str]) -> list[Path]:
     return listing.files
 
 
+def _relative(root: Path, path: Path) -> str:
+    """``path.relative_to(root).as_posix()``, cut from the string when it starts with the root's (the listing
+    gives such paths): ``relative_to`` per file was ~0.1 s of an update at 10,000 articles."""
+    whole, head = str(path), str(root).rstrip(os.sep) + os.sep
+    if whole.startswith(head):
+        return whole[len(head):].replace(os.sep, "/")
+    return path.relative_to(root).as_posix()
+
+
 def _read_files(root: Path, files: list[Path], sidecar: dict, warnings: list[str], taken: set[str] = frozenset(),
                 prefix: str = "", known: Known | None = None) -> list[Document]:
     """Documents of ``files`` under ``root``; an id already ``taken`` gets ``prefix``; a file ``known`` gives
     a document for is not read. Whatever one file holds, the others are read; each one skipped is named in
     ``warnings``."""
-    rels = [p.relative_to(root).as_posix() for p in files]
+    rels = [_relative(root, p) for p in files]
     stems = [rel.rsplit(".", 1)[0] for rel in rels]
     uses = Counter(stems)
     docs = []
@@ -166,7 +176,7 @@ def read_folder(root: str | Path, uploads: str | Path | None = None, known: Know
         detail = (" " + " ".join(warnings)) if warnings else ""
         raise CorpusError(f"no .txt, .md or .html files in {str(root)!r}; add articles or pass another folder."
                           + detail)
-    rels = {p.relative_to(root).as_posix() for p in files}
+    rels = {_relative(root, p) for p in files}
     warnings += [f"{printable(str(root / SIDECAR))}: entry {name!r} names no article file in the folder; fix "
                  "the name or remove the entry." for name in sidecar if name not in rels]
     docs = _read_files(root, files, sidecar, warnings, known=known)

@@ -26,7 +26,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from rag.ingest.files import list_articles
+from rag.ingest.files import article_paths
 from rag.json_cache import read_object, write_object
 from rag.ingest.sidecar import SIDECAR
 
@@ -49,7 +49,7 @@ def stat_files(folders: list[str | Path]) -> dict[str, Stat]:
     out = {}
     for folder in folders:
         try:
-            paths = [*list_articles(folder).files, Path(folder) / SIDECAR]
+            paths = [*article_paths(folder).files, os.path.join(str(Path(folder)), SIDECAR)]
         except OSError:  # a folder that is not there holds no article
             continue
         for path in paths:
@@ -57,7 +57,7 @@ def stat_files(folders: list[str | Path]) -> dict[str, Stat]:
                 st = os.stat(path, follow_symlinks=False)
             except OSError:  # no sidecar, or removed since the listing
                 continue
-            out[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            out[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return out
 
 
@@ -103,7 +103,7 @@ def same_files(stamp_file: str | Path, folders: list[str | Path], now: dict[str,
     if data.get("code") != code_version() or data.get("folders") != [str(f) for f in folders]:
         return set(), []
     same = {path for path, stat in now.items() if tuple(known.get(path, ())[:3]) == stat}
-    if any(Path(path).name == SIDECAR and path not in same for path in {*now, *known}):
+    if any(os.path.basename(path) == SIDECAR and path not in same for path in {*now, *known}):
         return set(), []
     return same, list(data.get("warnings", []))
 

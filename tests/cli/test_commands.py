@@ -66,12 +66,12 @@ def test_missing_and_empty_folders(tmp_path, capsys):
     assert code == 2 and "no .txt, .md or .html files" in err
 
 
-@pytest.mark.parametrize("name", ["chunks.faiss", "bm25.npz", "chunks.json", "manifest.json", "CURRENT"])
+@pytest.mark.parametrize("name", ["chunks.faiss", "bm25.npz", "chunks.cols", "manifest.json", "CURRENT"])
 def test_corrupt_index_is_reported_and_rebuild_fixes_it(built, capsys, name):
     gen = live_generation(built / ".rag-index")
     path = built / ".rag-index" / name if name == "CURRENT" else gen / name
     data = path.read_bytes()
-    path.write_bytes(data.replace(b"3", b"4", 1) if name == "chunks.json" else b"" if name == "bm25.npz"
+    path.write_bytes(data.replace(b"3", b"4", 1) if name == "chunks.cols" else b"" if name == "bm25.npz"
                      else b"garbage")
     code, _, err = run(capsys, "search", "Kalibr", "--corpus", str(built))
     assert code == 2 and "corrupt" in err and name in err and "rag index --rebuild" in err

@@ -1,16 +1,19 @@
 """Saving and loading an index: damage named file by file, old formats rebuilt, bad index folders refused early."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import FakeEmbedder
 from rag.index.open_index import open_index
 from rag.errors import IndexStoreError
 from rag.index.codec import load, save
+from rag.index.columns import MAGIC, decode, encode
+from rag.index.chunk_columns import chunk_arrays
+from rag.index.record_rows import ChunkRows
 from rag.index.generations import POINTER, live_generation, read_generation, write_generation
 
 
@@ -32,12 +35,14 @@ def rewrite(index_dir, **changes):
     ("bm25.npz", b""),
     ("bm25.npz", b"\x93NUMPY\x01\x00"),
     ("bm25.json", b'{"settings": {}}'),
-    ("chunks.json", b'[{"id": 1}]'),
-    ("chunks.json", b"[" * 50_000),
-    ("documents.json", b'["not a record"]'),
+    ("chunks.cols", encode({"id": np.zeros(3, np.uint8)})),
+    ("chunks.cols", MAGIC + b"[" * 50_000),
+    ("chunks.cols", b""),
+    ("chunks.cols", encode({"text": np.zeros(8, np.uint8), "text@at": np.array([0, 99])})),
+    ("documents.cols", b'["not a record"]'),
     ("vectors.json", b"{}"),
     ("chunks.faiss", b"not a faiss index"),
-    ("sentences.ids.json", b'{"kind": "flat", "next_label": 0, "tombstones": [], "items": []}'),
+    ("sentences.ids.cols", encode({"labels": np.arange(3)}, {"kind": "flat", "next_label": 0, "payloads": []})),
 ])
 def test_unreadable_files_are_named_not_tracebacks(saved, name, data):
     rewrite(saved, **{name: data})
@@ -47,16 +52,16 @@ def test_unreadable_files_are_named_not_tracebacks(saved, name, data):
 
 def test_counts_that_disagree_name_both_files(saved):
     files = read_generation(saved)
-    chunks = json.loads(files["chunks.json"])
-    rewrite(saved, **{"chunks.json": json.dumps(chunks[:-1]).encode()})
-    with pytest.raises(IndexStoreError, match=r"the chunks vectors \(\d+\) do not match chunks.json"):
+    chunks = ChunkRows(decode(files["chunks.cols"])[0])
+    rewrite(saved, **{"chunks.cols": encode(chunk_arrays(chunks[:-1]))})
+    with pytest.raises(IndexStoreError, match=r"the chunks vectors \(\d+\) do not match chunks.cols"):
         load(saved)
 
 
 def test_an_edited_chunks_file_is_refused(saved):
-    path = live_generation(saved) / "chunks.json"
+    path = live_generation(saved) / "chunks.cols"
     path.write_bytes(path.read_bytes().replace(b"Turkish", b"Turkmen"))
-    with pytest.raises(IndexStoreError, match="chunks.json has changed since it was written"):
+    with pytest.raises(IndexStoreError, match="chunks.cols has changed since it was written"):
         load(saved)
 
 

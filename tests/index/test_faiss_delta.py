@@ -49,7 +49,7 @@ def test_an_update_links_the_faiss_files_and_writes_only_a_delta(tmp_path, seeds
     updated, status = open_index(seeds_copy, embedder=emb, index_dir=index_dir)
     second = live_generation(index_dir)
     assert status == "updated" and second != first
-    for name in ("chunks.faiss", "chunks.ids.json", "sentences.faiss", "sentences.ids.json"):
+    for name in ("chunks.faiss", "chunks.ids.cols", "sentences.faiss", "sentences.ids.cols"):
         assert (second / name).stat().st_ino == (first / name).stat().st_ino, name  # one file, two generations
     assert (second / "chunks.delta.npz").stat().st_size < (second / "chunks.faiss").stat().st_size
     same_store(load(index_dir), updated)
@@ -89,7 +89,7 @@ def test_a_delta_on_other_base_files_is_refused_by_name(tmp_path, seeds_copy):
     other = FaissStore.from_files(before)
     other.delete(CHUNKS, sorted(other.ids(CHUNKS))[:1])
     whole = other.to_files()  # checksummed and consistent, but not the delta's base
-    files["chunks.faiss"], files["chunks.ids.json"] = whole["chunks.faiss"], whole["chunks.ids.json"]
+    files["chunks.faiss"], files["chunks.ids.cols"] = whole["chunks.faiss"], whole["chunks.ids.cols"]
     write_generation(index_dir, files)
     with pytest.raises(IndexStoreError, match=r"chunks\.delta\.npz cannot be read \(.*other base files.*rebuild"):
         load(index_dir)
@@ -104,7 +104,7 @@ def test_when_another_writer_replaced_the_base_the_save_is_whole(tmp_path, seeds
     other.vectors.upsert(CHUNKS, ["from-another-writer"], emb.embed(["another writer"]), [{"doc_id": "x"}])
     other.vectors._collections[CHUNKS].base = None  # that writer rewrites the chunk files whole
     save(other, index_dir)
-    with pytest.raises(store.StaleGeneration, match="chunks.faiss, chunks.ids.json"):
+    with pytest.raises(store.StaleGeneration, match="chunks.faiss, chunks.ids.cols"):
         write_generation(index_dir, index.vectors.to_files(incremental=True))
     save(index, index_dir)  # its base files are gone from the live generation: the chunks are written whole
     assert not (live_generation(index_dir) / "chunks.delta.npz").exists()
@@ -138,7 +138,7 @@ def test_a_kill_at_each_step_of_an_incremental_save_leaves_a_whole_generation(tm
     finally:
         store._checkpoint = real
     steps = [s for s in steps if s in ("write pointer", "write CHECKSUMS") or not s.startswith("write ")] + [
-        "link chunks.faiss", "link sentences.ids.json", "write chunks.delta.npz"]
+        "link chunks.faiss", "link sentences.ids.cols", "write chunks.delta.npz"]
     assert len(steps) == 11
     n = base.count(CHUNKS)
     for step in steps:
@@ -185,3 +185,52 @@ def test_a_store_saved_as_base_plus_delta_loads_as_it_was(tmp_path, kind):
     assert [h.id for h in loaded.search(CHUNKS, cb.vectors(["new"])[0], 3)][0] == "new"
     loaded.upsert(CHUNKS, ["later"], unit(1), [{"doc_id": "d9"}])  # the journal goes on from the delta
     assert sorted(cb.added) == sorted(cb.label_of[i] for i in ("v3", "new", "later"))
+
+
+def test_a_mapped_hnsw_graph_takes_changes_in_an_overlay_and_answers_as_one_graph(tmp_path):
+    """Loaded memory-mapped (as every open does), an HNSW collection keeps its graph file and puts new vectors
+    in an exact overlay: through upserts, replacements, deletes of graph and overlay vectors, a delta save and
+    load (the delta lands in the overlay) and a whole save, it answers as the same store kept in memory."""
+    from rag.index.protocols import Filter
+
+    rng = np.random.default_rng(5)
+
+    def unit(n):
+        x = rng.standard_normal((n, 16)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    memory = FaissStore(dim=16, kind="hnsw")
+    memory.upsert(CHUNKS, [f"v{i}" for i in range(200)], unit(200), [{"doc_id": f"d{i % 6}"} for i in range(200)])
+    write_generation(tmp_path, memory.to_files())
+
+    def mapped():
+        return FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+
+    def same(store):
+        c = store._collections[CHUNKS]
+        ids = sorted(memory.ids(CHUNKS))
+        assert store.ids(CHUNKS) == memory.ids(CHUNKS) and store.count(CHUNKS) == memory.count(CHUNKS)
+        assert np.array_equal(c.vectors(ids), memory._collections[CHUNKS].vectors(ids))
+        for q in [*unit(4), c.vectors(["new"])[0]]:
+            assert store.search(CHUNKS, q, 8) == memory.search(CHUNKS, q, 8)
+            where = Filter(doc_ids={"d9", "d1"})
+            assert store.search(CHUNKS, q, 5, where=where) == memory.search(CHUNKS, q, 5, where=where)
+
+    store = mapped()
+    changes = [("upsert", ["v3", "new", "gone"], unit(3)), ("delete", ["v1", "gone"], None),
+               ("upsert", ["later"], unit(1))]
+    for op, ids, x in changes:
+        for s in (memory, store):
+            s.upsert(CHUNKS, ids, x, [{"doc_id": "d9"}] * len(ids)) if op == "upsert" else s.delete(CHUNKS, ids)
+    c = store._collections[CHUNKS]
+    assert c.mapped_from is not None and len(c.overlay) == 3 and c.index.ntotal == 200  # "gone" left the overlay
+    assert c.tombstones == {1, 3}  # the graph's labels of v1 (deleted) and v3 (replaced)
+    same(store)
+    write_generation(tmp_path, store.to_files(incremental=True))
+    store = mapped()  # the delta is replayed into an overlay, the graph file linked and mapped again
+    assert len(store._collections[CHUNKS].overlay) == 3 and store._collections[CHUNKS].mapped_from is not None
+    same(store)
+    write_generation(tmp_path, store.to_files())  # whole: the overlay joins the graph
+    store = mapped()
+    assert store._collections[CHUNKS].overlay is None and store._collections[CHUNKS].index.ntotal == 203
+    same(store)

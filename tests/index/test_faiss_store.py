@@ -181,7 +181,7 @@ def maps(c):
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw"])
 def test_the_id_columns_restore_the_maps_the_row_per_item_layout_does(kind):
-    """ids.json is written as columns now; a file of the former layout (one row per item) still loads, alike."""
+    """The id map is written as columns now; a file of the former layout (one row per item) still loads, alike."""
     import faiss
 
     from rag.index.faiss_collection import Collection
@@ -202,19 +202,29 @@ def test_the_id_columns_restore_the_maps_the_row_per_item_layout_does(kind):
         c.search(q[None], 5, Filter(doc_ids={"d1"}))[0].tolist()
 
 
+@pytest.mark.parametrize("layout", ["cols", "json"])
 @pytest.mark.parametrize("damage", [
     lambda s: s.update(ids=s["ids"][:-1]), lambda s: s.update(payload_of=[-1] * len(s["labels"])),
     lambda s: s.update(payload_of=[99] * len(s["labels"])), lambda s: s.update(labels=[0] * len(s["labels"])),
-    lambda s: s.update(payloads=["doc"] * 6), lambda s: s.update(labels=[str(x) for x in s["labels"]])])
-def test_id_columns_that_do_not_fit_together_are_named(damage):
+    lambda s: s.update(payloads=["doc"] * 6), lambda s: s.update(labels=[x + 0.5 for x in s["labels"]])])
+def test_id_columns_that_do_not_fit_together_are_named(damage, layout):
+    """Whether the id map is a columns file (format 4) or JSON (format 3, still read)."""
     import json
+
+    from rag.index.columns import encode, pack_texts
+    from rag.index.faiss_store import _decode_state
 
     store, _, _ = filled()
     files = store.to_files()
-    state = json.loads(files["chunks.ids.json"])
+    state = _decode_state(files.pop("chunks.ids.cols"))
     damage(state)
-    files["chunks.ids.json"] = json.dumps(state).encode()
-    with pytest.raises(ValueError, match="chunks.ids.json cannot be read"):
+    if layout == "json":
+        files["chunks.ids.json"] = json.dumps(state).encode()
+    else:  # the columns as written, but for the damage (labels of a float dtype included)
+        arrays = {"labels": np.array(state["labels"]), "payload_of": np.array(state["payload_of"], np.int32),
+                  "tombstones": np.array(state["tombstones"], np.int64), **pack_texts("id", state["ids"])}
+        files["chunks.ids.cols"] = encode(arrays, {k: state[k] for k in ("kind", "next_label", "payloads")})
+    with pytest.raises(ValueError, match=f"chunks.ids.{layout} cannot be read"):
         FaissStore.from_files(files)
 
 
@@ -222,7 +232,8 @@ def test_id_columns_that_do_not_fit_together_are_named(damage):
 @pytest.mark.parametrize("file_removed", [False, True])
 def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, kind, file_removed):
     """faiss aborts the process when a mapped index changes; the collection copies it first (from the
-    file, or from the mapping when the file is gone) and then answers as a store that was never saved."""
+    file, or from the mapping when the file is gone), or for HNSW holds new vectors in an overlay until it
+    is saved whole, and answers as a store that was never saved."""
     from rag.index.generations import live_generation, read_generation, write_generation
 
     store, x, payloads = filled(kind, n=300)
@@ -237,8 +248,15 @@ def test_a_memory_mapped_collection_is_copied_before_its_first_change(tmp_path, 
     for s in (store, loaded):
         s.delete(CHUNKS, ["c1", "c2", "c40"])
         s.upsert(CHUNKS, ["c2", "new"], unit(2, seed=8), [{"doc_id": "d9"}, {"doc_id": "d9"}])
-    assert c.mapped_from is None
-    assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
-    assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
-                                                                                    where=Filter(doc_ids={"d9"}))
-    assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))
+    # flat is copied; an HNSW graph stays mapped, the two new vectors beside it in an exact overlay
+    assert (c.mapped_from is None) == (kind == "flat") and (c.overlay is not None) == (kind == "hnsw")
+    for state in ("changed", "saved whole and loaded again"):
+        assert loaded.search(CHUNKS, q, 7) == store.search(CHUNKS, q, 7)
+        assert loaded.search(CHUNKS, q, 7, where=Filter(doc_ids={"d9"})) == store.search(CHUNKS, q, 7,
+                                                                                        where=Filter(doc_ids={"d9"}))
+        assert np.array_equal(loaded.score(CHUNKS, q, ["c2", "c3"]), store.score(CHUNKS, q, ["c2", "c3"]))
+        files = loaded.to_files()  # whole: the overlay joins the graph, copied from the file or the mapping
+        assert c.overlay is None and (c.mapped_from is None) == (state == "changed")  # an unchanged one stays mapped
+        write_generation(tmp_path, files)
+        loaded = FaissStore.from_files(read_generation(tmp_path, as_paths=(".faiss",)))
+        c = loaded._collections[CHUNKS]
