@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import run
+from eval import asking, run
 from eval.datasets import load_jsonl
 from eval.run import below_floors, evaluate, load_floors
 from rag import Answer, Citation, Retriever, open_index
@@ -162,7 +162,7 @@ class Interrupted(ScriptedAssistant):
         self.stop = stop
 
     def ask(self, question, history=None):
-        if question != run.WARM_UP and sum(q != run.WARM_UP for q, _ in self.asked) + 1 == self.stop:
+        if question != asking.WARM_UP and sum(q != asking.WARM_UP for q, _ in self.asked) + 1 == self.stop:
             raise KeyboardInterrupt
         return super().ask(question, history)
 
@@ -183,7 +183,7 @@ def test_an_interrupted_run_resumes_asking_only_the_rest(tmp_path, fake_index):
     again = scripted(fake_index, SCRIPT)
     resumed = evaluate(gold, out=out, assistants={"rules": again}, resume=True, **common)
     rest = sorted(set(questions) - {r["question"] for r in kept})
-    assert sorted(q for q, _ in again.asked if q != run.WARM_UP) == rest and len(rest) == 2
+    assert sorted(q for q, _ in again.asked if q != asking.WARM_UP) == rest and len(rest) == 2
     def without_latency(block):
         return {k: v for k, v in block.items() if k != "latency_ms"}
     assert without_latency(resumed["answerers"]["rules"]) == without_latency(whole["answerers"]["rules"])
