@@ -51,7 +51,7 @@ def show(name: str, times: list[float], base: float, target: float | None, torch
     line = (f"  {name:34s} median {med:5.2f}s  min {min(times):5.2f}s  max {max(times):5.2f}s  "
             f"= {med / base:4.1f}x a bare interpreter")
     if target:
-        line += f"; median / target = {med / target:.2f} (target {target} s)"
+        line += f"; median / target = {med / target:.2f} (target {target:.2f} s)"
     if torch is not None:
         line += f"; torch {'imported' if torch else 'not imported'}"
     print(line)
