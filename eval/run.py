@@ -91,9 +91,11 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
     retriever = Retriever(index, embedder)
     llm = {"llm_model": llm_model, "llm_url": llm_url, "llm_name": llm_name, "llm_timeout": llm_timeout,
            "llm_confirm": llm_confirm}
-    settings = {"gold": str(gold.resolve()), "gold_sha256": hashlib.sha256(gold.read_bytes()).hexdigest(),
-                "corpus": str(corpus.resolve()), "limit": limit, "seed": seed, "passages": k,
-                "model": getattr(embedder, "name", None) or model, "answerers": list(answerers),
+    shared = {"limit": limit, "seed": seed, "passages": k, "model": getattr(embedder, "name", None) or model,
+              "answerers": list(answerers)}
+    # what a resumed run must share with the one it continues (eval.journal): the same files, exactly
+    settings = {**shared, "gold": str(gold.resolve()), "gold_sha256": hashlib.sha256(gold.read_bytes()).hexdigest(),
+                "corpus": str(corpus.resolve()),
                 "llm": {**llm, "llm_model": str(llm_model) if llm_model is not None else None}}
     journal = Journal.start(out / JOURNAL, settings, resume=resume)
     rows, metrics = [], {"answerers": {}}
@@ -113,9 +115,7 @@ def evaluate(gold=None, *, corpus=None, out=None, k: int = 10, fmt: str = "auto"
             metrics["answerers"][name] = report.summarise(mine)
             rows += mine
     info = {"gold": str(gold), "corpus": str(corpus), "format": "squad" if paragraphs is not None else "jsonl",
-            "questions": len(items), "limit": limit, "seed": seed, "passages": k,
-            "model": getattr(embedder, "name", None) or model, "answerers": list(answerers),
-            "llm": llm if "llm" in answerers else None,
+            "questions": len(items), **shared, "llm": llm if "llm" in answerers else None,
             "command": command or f"rag eval --gold {shlex.quote(str(gold))}"}
     report.write(out, rows, metrics, info, floors)
     journal.finish()
