@@ -55,6 +55,16 @@ class FakeEmbedder(Embedder):
         return out
 
 
+class ChunkMeanFake(FakeEmbedder):
+    """FakeEmbedder whose chunk vectors a build makes as the mean of its sentences' (the real default)."""
+
+    name = "fake-hash-64+chunk-mean"
+
+    @property
+    def chunks_from_sentences(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def fake_embedder():
     return FakeEmbedder()

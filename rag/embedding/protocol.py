@@ -38,6 +38,12 @@ class Embedder(ABC):
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
 
     @property
+    def chunks_from_sentences(self) -> bool:
+        """True when a chunk's vector is the normalised mean of its sentences' vectors, so a build
+        reads each sentence once and no chunk text (:mod:`rag.index.unit_vectors`)."""
+        return False
+
+    @property
     def pools_spans(self) -> bool:
         """True when :meth:`embed_spans` pools spans from the texts' own pass (no extra model work)."""
         return False

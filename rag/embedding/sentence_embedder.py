@@ -66,7 +66,11 @@ class SentenceTransformerEmbedder(Embedder):
     unless ``allow_download=True``). ``backend``: "auto" (ONNX Runtime when the
     model suits it, else PyTorch), "onnx" or "torch". ``cache_dir`` holds the
     exported ONNX graph and the model-identity cache (default
-    :func:`rag.paths.default_cache_dir`). Nothing is read from the environment:
+    :func:`rag.paths.default_cache_dir`). ``precision``: "auto" (the int8
+    graph on ONNX Runtime, fp32 on PyTorch), "fp32" or "int8".
+    ``chunk_vectors``: "mean" (a chunk's vector is the mean of its sentences':
+    a build reads sentences only) or "own" (the chunk text read whole too);
+    ``pool_sentences=True`` implies "own". Nothing is read from the environment:
     the command line turns ``$RAG_MODEL``, ``$RAG_EMBED_BACKEND`` and
     ``$RAG_CACHE`` into these arguments.
     """
@@ -77,22 +81,32 @@ class SentenceTransformerEmbedder(Embedder):
 
     def __init__(self, model: str | None = None, *, batch_size: int = 16, device: str = "cpu",
                  allow_download: bool = False, backend: str = "auto", cache_dir: str | Path | None = None,
-                 precision: str = "fp32", threads: int = 1, pool_sentences: bool = False):
+                 precision: str = "auto", threads: int = 1, pool_sentences: bool = False,
+                 chunk_vectors: str | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         if backend not in self.BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(self.BACKENDS)}; got {backend!r} "
                              "(--embed-backend).")
         self.cache_dir = cache_dir
-        if precision not in ("fp32", "int8"):
-            raise ValueError(f"precision must be 'fp32' or 'int8'; got {precision!r}.")
+        if precision not in ("auto", "fp32", "int8"):
+            raise ValueError(f"precision must be 'auto', 'fp32' or 'int8'; got {precision!r}.")
         if precision == "int8" and backend == "torch":
             raise ValueError("precision='int8' runs on ONNX Runtime; use backend='onnx' or 'auto'.")
         self.backend = backend
         if threads < 1:
             raise ValueError(f"threads (ONNX Runtime threads per batch) must be at least 1; got {threads}.")
-        self.precision, self.threads = precision, threads
+        self._precision, self.threads = precision, threads
         self.pool_sentences = pool_sentences
+        # How a chunk gets its vector: "mean" of its sentences' own vectors (one model pass, over the
+        # sentences), or "own" (its text read as a whole, a second pass). Pooled sentences need the latter.
+        chunk_vectors = chunk_vectors or ("own" if pool_sentences else "mean")
+        if chunk_vectors not in ("mean", "own"):
+            raise ValueError(f"chunk_vectors must be 'mean' or 'own'; got {chunk_vectors!r}.")
+        if chunk_vectors == "mean" and pool_sentences:
+            raise ValueError("pool_sentences=True pools sentence vectors from each chunk's own pass, so chunk "
+                             "vectors cannot be the mean of the sentences; pass chunk_vectors='own'.")
+        self.chunk_vectors = chunk_vectors
         self._onnx = None
         self._dim = None
         self.model_ref = model or DEFAULT_MODEL
@@ -112,10 +126,26 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def identity(self) -> str:
-        """The model's content hash; an int8 graph, or sentence vectors pooled from their chunk, make
-        other vectors, so they name themselves apart (an index of one is refused by the other)."""
+        """The model's content hash; an int8 graph, sentence vectors pooled from their chunk, or chunk
+        vectors averaged from their sentences make other vectors, so they name themselves apart (an
+        index made one way is rebuilt, or refused, when opened with another)."""
         return (self._model_identity() + ("+int8" if self.precision == "int8" else "")
-                + ("+pooled-sentences" if self.pool_sentences else ""))
+                + ("+pooled-sentences" if self.pool_sentences else "")
+                + ("+chunk-mean" if self.chunk_vectors == "mean" else ""))
+
+    @property
+    def chunks_from_sentences(self) -> bool:
+        return self.chunk_vectors == "mean"
+
+    @property
+    def precision(self) -> str:
+        """"int8" or "fp32": what the vectors are made with. "auto" (the default) is the int8 graph
+        whenever ONNX Runtime serves the model, which asks for it to be loaded: a build reads each
+        text twice as fast, SQuAD recall holds (R@1 0.856 against 0.854, benchmarks/bench_levers.py)
+        and vectors stay within 0.014 cosine of fp32; PyTorch has no int8 graph here, so fp32."""
+        if self._precision == "auto":
+            return "int8" if self._load_onnx() is not None else "fp32"
+        return self._precision
 
     @property
     def pools_spans(self) -> bool:
@@ -148,7 +178,8 @@ class SentenceTransformerEmbedder(Embedder):
                              "mean-pooling sentence-transformers folder); use backend='torch'.")
         if usable:
             try:
-                self._onnx = OnnxEncoder.from_model_dir(path, threads=self.threads, precision=self.precision,
+                precision = "int8" if self._precision == "auto" else self._precision
+                self._onnx = OnnxEncoder.from_model_dir(path, threads=self.threads, precision=precision,
                                                         cache_dir=self.cache_dir)
             except ImportError:
                 if self.backend == "onnx":
@@ -186,7 +217,8 @@ class SentenceTransformerEmbedder(Embedder):
     def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], *,
                     progress: bool = False) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """With ``pool_sentences`` on ONNX Runtime, one forward pass per text: span vectors are pooled
-        from its token states. Off by default: SQuAD recall holds (R@1 0.852 against 0.854), but the
+        from its token states. Off by default (a build reads sentences alone and averages them for their
+        chunk instead): SQuAD recall holds (R@1 0.852 against 0.854), but the
         answerer's evidence thresholds were calibrated on sentences embedded alone, and the rule
         reader's gold citation precision and refusal recall fell below their floors with pooling."""
         onnx = self._load_onnx() if texts and self.pool_sentences else None

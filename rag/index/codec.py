@@ -114,6 +114,10 @@ def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir, m
     """Refuse an index built with another model (by identity: a hash of the model's
     files, not its folder name) or another chunking."""
     built, wanted = manifest.get("model_id", manifest["model"]), model_id or model
+    if built != wanted and built.split("+")[0] == wanted.split("+")[0] and built.startswith("sha256:"):
+        # the same model's files, vectors made another way (int8, pooled, chunk means): derived data, rebuilt
+        raise IndexFormatError(f"index at {str(index_dir)!r} holds vectors made another way ({_recipe(built)}) "
+                               f"than this embedder's ({_recipe(wanted)}); rebuilt it.")
     if built != wanted:
         same_name = " (a model of the same name, with other files)" if manifest["model"] == model else ""
         raise IndexMismatchError(
@@ -124,6 +128,11 @@ def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir, m
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with chunking {manifest['chunking']}, not {chunking}. "
             "Pass the same settings or rebuild with `rag index --rebuild`.")
+
+
+def _recipe(identity: str) -> str:
+    """How vectors were made, from a model identity's suffixes: ``sha256:..+int8`` -> "int8"."""
+    return "+".join(identity.split("+")[1:]) or "plain"
 
 
 def _parse(index_dir, files: dict, name: str, parse):

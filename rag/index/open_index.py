@@ -89,8 +89,9 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
                 record(stamps, manifest["corpus_hash"], folders, before, corpus.warnings)
                 previous.stats.warnings = list(corpus.warnings)
                 return previous, "loaded"
-    except IndexFormatError:  # derived data in an old layout: rebuilding loses nothing
-        notes.append(f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
+    except IndexFormatError as exc:  # derived data in an old layout or of another recipe: rebuilding loses nothing
+        notes.append(str(exc) if str(exc).endswith("rebuilt it.") else
+                     f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
     corpus = corpus or Corpus.from_dir(corpus_dir, uploads_dir)
     writable(index_dir)
     index = build(corpus, embedder, chunker=chunker, previous=previous, progress=progress,

@@ -58,6 +58,10 @@ class _Embedded(Embedder):
         return self._embedder.identity
 
     @property
+    def chunks_from_sentences(self) -> bool:
+        return self._embedder.chunks_from_sentences
+
+    @property
     def dim(self) -> int:
         return len(next(iter(self._vectors.values()))) if self._vectors else self._embedder.dim
 
@@ -90,10 +94,12 @@ def build_parallel(corpus: Corpus, embedder: Embedder, *, chunker: Chunker | Non
         parts = pool.map("chunk", batches, desc="parse+chunk", sizes=[len(b) for b in batches])
         results = {doc_id: found for part in parts for doc_id, found in part}
         path = {d.id: d.path for d in todo}
+        mean = embedder.chunks_from_sentences  # a chunk's vector from its sentences': its own text is not read
         texts = list(dict.fromkeys(
             embed_text(path[unit.doc_id], unit.text)
             for found in results.values() if not isinstance(found, BaseException)
-            for chunk in found for unit in (chunk, *chunk.sentences)))
+            for chunk in found for unit in ((*chunk.sentences,) if mean and chunk.sentences else
+                                            (chunk, *chunk.sentences))))
         batches = _batches(texts, TEXTS_PER_TASK)
         parts = pool.map("embed", batches, desc="embed", sizes=[len(b) for b in batches])
     vectors = dict(zip(texts, (row for part in parts for row in part)))

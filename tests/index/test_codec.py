@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FakeEmbedder
 from rag.index.open_index import open_index
-from rag.errors import IndexStoreError
+from rag.errors import IndexMismatchError, IndexStoreError
 from rag.index.codec import load, save
 from rag.index.columns import MAGIC, decode, encode
 from rag.index.chunk_columns import chunk_arrays
@@ -74,6 +74,27 @@ def test_an_index_of_the_previous_format_is_rebuilt_with_a_note(tmp_path, seeds_
     assert status == "built" and len(index.docs) == 5
     assert any("older version of rag; rebuilt it" in w for w in index.stats.warnings)
     assert open_index(seeds_copy, embedder=embedder, index_dir=index_dir)[1] == "loaded"
+
+
+def test_an_index_of_vectors_made_another_way_is_rebuilt_and_another_model_refused(tmp_path, seeds_copy):
+    class Made(FakeEmbedder):
+        def __init__(self, identity):
+            super().__init__()
+            self._made = identity
+
+        @property
+        def identity(self):
+            return self._made
+
+    index_dir = tmp_path / "idx"
+    open_index(seeds_copy, embedder=Made("sha256:00ff"), index_dir=index_dir)
+    index, status = open_index(seeds_copy, embedder=Made("sha256:00ff+int8"), index_dir=index_dir)
+    assert status == "built" and len(index.docs) == 5
+    assert any("vectors made another way (plain) than this embedder's (int8); rebuilt it" in w
+               for w in index.stats.warnings)
+    assert open_index(seeds_copy, embedder=Made("sha256:00ff+int8"), index_dir=index_dir)[1] == "loaded"
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):  # another model's files: never silently
+        open_index(seeds_copy, embedder=Made("sha256:11ee+int8"), index_dir=index_dir)
 
 
 def test_index_dir_that_is_a_file_fails_before_any_build(tmp_path, seeds_copy):

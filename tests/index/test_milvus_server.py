@@ -84,7 +84,11 @@ def test_index_update_and_search_on_a_milvus_server_give_faiss_hits(server, tmp_
         for question in QUESTIONS:
             for mode in ("dense", "hybrid"):
                 milvus = hits(capsys, question, corpus, "--mode", mode, *on_server)
-                assert milvus and milvus == hits(capsys, question, corpus, "--mode", mode), (question, mode)
+                faiss = hits(capsys, question, corpus, "--mode", mode)
+                if mode == "dense":  # the same vectors: the same ranking
+                    assert milvus and milvus == faiss, (question, mode)
+                else:  # BM25 runs inside Milvus, its statistics per segment (rag/index/milvus_store.py): near-ties may swap
+                    assert milvus and milvus[0] == faiss[0] and set(milvus) == set(faiss), (question, mode)
 
     compare()
     (corpus / "glacier.txt").write_text("Glacier survey finds record length\n\nThe Zorblax Glacier in Norlandia "

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FakeEmbedder
+from conftest import ChunkMeanFake, FakeEmbedder
 from rag.errors import ClusterError
 from rag.index.chunk_index import Index
 from rag.index.parallel_build import build_parallel
@@ -50,6 +50,13 @@ def test_worker_processes_build_the_single_process_index(seeds_copy):
     assert_same_index(single, spread, atol=1e-6)
     assert parent.texts_embedded == 0  # every text was embedded in a worker
     assert spread.stats.embedded == single.stats.embedded > 0
+
+
+def test_with_chunk_means_the_workers_read_sentences_only(seeds_copy):
+    single = Index.build(Corpus.from_dir(seeds_copy), ChunkMeanFake())
+    spread = build_parallel(Corpus.from_dir(seeds_copy), ChunkMeanFake(), workers=2)
+    assert_same_index(single, spread, atol=1e-6)
+    assert spread.stats.embedded == single.stats.embedded == len({s.text for s in single.sentences})
 
 
 def test_an_update_spread_over_workers_matches_a_single_process_update(seeds_copy):

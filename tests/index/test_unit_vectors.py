@@ -6,7 +6,7 @@ import doctest
 
 import numpy as np
 
-from conftest import SEEDS, FakeEmbedder
+from conftest import SEEDS, ChunkMeanFake, FakeEmbedder
 from rag.index import unit_vectors
 from rag.index.chunk_index import Index
 from rag.index.open_index import open_index
@@ -79,6 +79,43 @@ def test_without_pooling_each_distinct_text_is_read_once_and_sentences_alone():
     assert index.stats.embedded == emb.texts_embedded == len(distinct)
     ids = [s.id for s in index.sentences]
     assert np.allclose(stored(index, SENTENCES, ids), WORDS.embed([s.text for s in index.sentences]), atol=1e-6)
+
+
+def mean_of_sentences(chunk) -> np.ndarray:
+    v = WORDS.embed([s.text for s in chunk.sentences]).mean(0)
+    return v / np.linalg.norm(v)
+
+
+def test_chunk_vectors_from_sentences_read_each_sentence_once_and_no_chunk_text():
+    emb = ChunkMeanFake()
+    index = Index.build(Corpus.from_dir(SEEDS), emb)
+    sentences = {s.text for s in index.sentences}
+    multi = [c for c in index.chunks if len(c.sentences) > 1]
+    assert multi and not any(c.text in sentences for c in multi)  # several chunks are no sentence of their own
+    assert index.stats.embedded == emb.texts_embedded == len(sentences)
+    ids = [s.id for s in index.sentences]
+    assert np.allclose(stored(index, SENTENCES, ids), WORDS.embed([s.text for s in index.sentences]), atol=1e-6)
+    want = np.stack([mean_of_sentences(c) for c in index.chunks])
+    assert np.allclose(stored(index, CHUNKS, [c.id for c in index.chunks]), want, atol=1e-6)
+    assert not np.allclose(want, WORDS.embed([c.text for c in index.chunks]), atol=1e-3)  # not the chunk read whole
+
+
+def test_an_update_with_chunk_means_reads_only_the_changed_article_and_makes_what_a_rebuild_makes(tmp_path,
+                                                                                                   seeds_copy):
+    emb, index_dir = ChunkMeanFake(), tmp_path / "idx"
+    open_index(seeds_copy, embedder=emb, index_dir=index_dir)
+    path = seeds_copy / CHANGED
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n\nA second convoy of ambulances crossed "
+                    "at Cilvegozu. Its drivers waited for six hours.\n", encoding="utf-8")
+    before = emb.texts_embedded
+    after, status = open_index(seeds_copy, embedder=emb, index_dir=index_dir)
+    changed = next(d.id for d in after.docs if d.path.endswith(CHANGED))
+    assert status == "updated"
+    assert 0 < emb.texts_embedded - before <= len({s.text for s in after.sentences if s.doc_id == changed})
+    rebuilt = Index.build(Corpus.from_dir(seeds_copy), ChunkMeanFake())
+    for collection, ids in ((CHUNKS, [c.id for c in rebuilt.chunks]), (SENTENCES, [s.id for s in rebuilt.sentences])):
+        assert after.vectors.ids(collection) == set(ids)
+        assert np.allclose(stored(after, collection, ids), stored(rebuilt, collection, ids), atol=1e-6)
 
 
 def test_a_build_that_pools_reads_each_chunk_once_and_pools_its_sentences():
