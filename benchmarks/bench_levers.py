@@ -8,9 +8,12 @@ time is kept only when recall holds (issue 14: within 0.005 of separate sentence
     .venv/bin/python benchmarks/bench_levers.py                     # all variants, all questions
     .venv/bin/python benchmarks/bench_levers.py --questions 1000    # a fixed-seed sample, faster
 
-Variants: ``separate`` (every sentence embedded on its own, the default build), ``pooled`` (sentence
-vectors mean-pooled from the chunk's forward pass: ``pool_sentences=True``), ``pooled-int8`` (the same
-on the dynamically quantised ONNX graph; its vectors are also compared with fp32 by cosine).
+Variants: ``mean`` (the default build: the int8 graph, every sentence read on its own, a chunk's vector
+the mean of its sentences'), ``mean-fp32`` (the same on the fp32 graph), ``separate`` (chunks and
+sentences each read on their own, fp32: the default before 2026-12-03), ``pooled`` (sentence vectors
+mean-pooled from the chunk's forward pass: ``pool_sentences=True``), ``pooled-int8`` (the same on the
+dynamically quantised ONNX graph; its vectors are also compared with fp32 by cosine). Recall is
+reported with the default fusion weights; benchmarks/bench_retrieval.py tunes them.
 """
 from __future__ import annotations
 
@@ -35,8 +38,10 @@ from rag.index.chunk_index import Index  # noqa: E402
 from rag.ingest.corpus import Corpus  # noqa: E402
 
 
-VARIANTS = {"separate": lambda: SentenceTransformerEmbedder(),
-            "pooled": lambda: SentenceTransformerEmbedder(pool_sentences=True),
+VARIANTS = {"mean": lambda: SentenceTransformerEmbedder(),
+            "mean-fp32": lambda: SentenceTransformerEmbedder(precision="fp32"),
+            "separate": lambda: SentenceTransformerEmbedder(chunk_vectors="own", precision="fp32"),
+            "pooled": lambda: SentenceTransformerEmbedder(pool_sentences=True, precision="fp32"),
             "pooled-int8": lambda: SentenceTransformerEmbedder(pool_sentences=True, precision="int8")}
 
 

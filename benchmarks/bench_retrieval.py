@@ -142,10 +142,12 @@ def main() -> None:
     index, status = open_index(tmp / "squad", embedder=emb, index_dir=tmp / "squad-index", rebuild=rebuild)
     build = time.perf_counter() - t
     s = index.stats
-    # the texts the model must read: with pooling, the chunks only (their sentences come from the same pass)
-    texts = [c.text for c in index.chunks] + ([] if emb.pools_spans else [x.text for x in index.sentences])
+    # the texts the model must read: by default the distinct sentences only (a chunk's vector is their mean);
+    # with pooling, the chunks only (their sentences come from the same pass)
+    texts = ([] if emb.chunks_from_sentences else [c.text for c in index.chunks]) + \
+        ([] if emb.pools_spans else list(dict.fromkeys(x.text for x in index.sentences)))
     print(f"  {s.documents} paragraphs -> {s.chunks} chunks + {s.sentences} sentences "
-          f"({len(texts)} texts); vector index: {index.vectors.kind('chunks')}")
+          f"({len(texts)} texts to the model); vector index: {index.vectors.kind('chunks')}")
     if status == "loaded":
         print(f"  loaded from --work-dir in {build:.1f}s (build and raw model throughput not measured)")
     else:
