@@ -23,6 +23,11 @@ class IndexFormatError(IndexMismatchError):
     loses nothing (it is derived from the articles), so opening it does that."""
 
 
+class IndexRecipeError(IndexFormatError):
+    """The same model made the index's vectors another way (int8, pooled, chunk means); opening it
+    rebuilds it, and the message, which says how, is the note shown."""
+
+
 class ModelError(RagError):
     """The embedding model cannot be loaded."""
 

@@ -141,7 +141,7 @@ class SentenceTransformerEmbedder(Embedder):
     def precision(self) -> str:
         """"int8" or "fp32": what the vectors are made with. "auto" (the default) is the int8 graph
         whenever ONNX Runtime serves the model, which asks for it to be loaded: a build reads each
-        text twice as fast, SQuAD recall holds (R@1 0.856 against 0.854, benchmarks/bench_levers.py)
+        text twice as fast, SQuAD recall holds (R@1 0.858 against 0.854, benchmarks/bench_retrieval.py)
         and vectors stay within 0.014 cosine of fp32; PyTorch has no int8 graph here, so fp32."""
         if self._precision == "auto":
             return "int8" if self._load_onnx() is not None else "fp32"

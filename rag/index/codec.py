@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from rag.errors import IndexFormatError, IndexMismatchError, IndexStoreError
+from rag.errors import IndexFormatError, IndexMismatchError, IndexRecipeError, IndexStoreError
 from rag.index.chunk_index import FORMAT_VERSION, DocRecord, Index
 from rag.index.columns import encode, read_columns
 from rag.index.generation_files import consistent
@@ -114,9 +114,10 @@ def check_compatible(manifest: dict, *, model: str, chunking: dict, index_dir, m
     """Refuse an index built with another model (by identity: a hash of the model's
     files, not its folder name) or another chunking."""
     built, wanted = manifest.get("model_id", manifest["model"]), model_id or model
+    # Only a content hash (sha256:..., rag.embedding.model_id) carries recipe suffixes; another embedder's
+    # identity is its name, where a "+" proves nothing about the model.
     if built != wanted and built.split("+")[0] == wanted.split("+")[0] and built.startswith("sha256:"):
-        # the same model's files, vectors made another way (int8, pooled, chunk means): derived data, rebuilt
-        raise IndexFormatError(f"index at {str(index_dir)!r} holds vectors made another way ({_recipe(built)}) "
+        raise IndexRecipeError(f"index at {str(index_dir)!r} holds vectors made another way ({_recipe(built)}) "
                                f"than this embedder's ({_recipe(wanted)}); rebuilt it.")
     if built != wanted:
         same_name = " (a model of the same name, with other files)" if manifest["model"] == model else ""

@@ -25,7 +25,7 @@ from typing import Callable
 
 from rag.chunking.chunker import Chunker
 from rag.embedding.protocol import Embedder
-from rag.errors import IndexFormatError, IndexStoreError
+from rag.errors import IndexFormatError, IndexRecipeError, IndexStoreError
 from rag.index.chunk_index import Index, Step, corpus_hash, doc_hash
 from rag.ingest.corpus import Corpus
 from rag.index.codec import check_compatible, load, read_manifest, save
@@ -90,7 +90,7 @@ def open_index(corpus_dir: str | Path, *, embedder: Embedder, index_dir: str | P
                 previous.stats.warnings = list(corpus.warnings)
                 return previous, "loaded"
     except IndexFormatError as exc:  # derived data in an old layout or of another recipe: rebuilding loses nothing
-        notes.append(str(exc) if str(exc).endswith("rebuilt it.") else
+        notes.append(str(exc) if isinstance(exc, IndexRecipeError) else
                      f"index at {str(index_dir)!r} was written by an older version of rag; rebuilt it.")
     corpus = corpus or Corpus.from_dir(corpus_dir, uploads_dir)
     writable(index_dir)

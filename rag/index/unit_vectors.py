@@ -114,8 +114,7 @@ def _from_sentences(chunks: list[Chunk], sentences: list[Sentence], text_of: Cal
     row = {t: i for i, t in enumerate(texts)}
     means = np.stack([vectors[[row[text_of(s)] for s in c.sentences]].mean(0) if c.sentences else
                       vectors[row[text_of(c)]] for c in chunks]) if chunks else np.zeros((0, vectors.shape[1]))
-    norms = np.linalg.norm(means, axis=1, keepdims=True)
-    means = np.where(norms > 0, means / np.where(norms > 0, norms, 1.0), means)
+    means = means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
     sentence_vectors = vectors[[row[text_of(s)] for s in sentences]].reshape(len(sentences), vectors.shape[1])
     return UnitVectors(means.astype(np.float32), sentence_vectors.astype(np.float32, copy=False), len(texts))
 
