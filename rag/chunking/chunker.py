@@ -54,14 +54,18 @@ class Chunker:
         chunks: list[Chunk] = []
         for first, last in doc.sections:
             spans = [s for block in per_block[first:last] for s in block]
-            spans = [piece for s in spans for piece in self._fit(doc.text, s)]
-            chunks.extend(self._pack(doc, spans))
+            sizes = count_tokens_batch([doc.text[s.start : s.end] for s in spans])
+            fitted: list[tuple[Span, int]] = []
+            for span, size in zip(spans, sizes):
+                # Each sentence is counted once; only a sentence over budget is cut and recounted.
+                fitted.extend([(span, size)] if size <= self.max_tokens else
+                              [(piece, count_tokens(doc.text[piece.start : piece.end]))
+                               for piece in self._fit(doc.text, span)])
+            chunks.extend(self._pack(doc, fitted))
         return chunks
 
     def _fit(self, text: str, span: Span) -> list[Span]:
         """Cut an over-budget sentence into word-aligned pieces within budget."""
-        if count_tokens(text[span.start : span.end]) <= self.max_tokens:
-            return [span]
         pieces, start, end = [], span.start, span.start
         for word in re.finditer(r"\S+", text[span.start : span.end]):
             w_end = span.start + word.end()
@@ -72,10 +76,10 @@ class Chunker:
         pieces.append(Span(start, end))
         return pieces
 
-    def _pack(self, doc: Document, spans: list[Span]) -> list[Chunk]:
-        if not spans:
-            return []
-        sizes = count_tokens_batch([doc.text[s.start : s.end] for s in spans])
+    def _pack(self, doc: Document, fitted: list[tuple[Span, int]]) -> list[Chunk]:
+        """Greedy packing of (sentence, token count) pairs into overlapping chunks."""
+        spans = [span for span, _ in fitted]
+        sizes = [size for _, size in fitted]
         chunks, i = [], 0
         while i < len(spans):
             j, total = i, 0

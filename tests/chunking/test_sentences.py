@@ -89,3 +89,27 @@ def test_spans_are_ordered_inside_their_block_and_trimmed(text):
     assert spans and spans[0].start >= 0 and spans[-1].end <= len(text)
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
     assert all(text[s.start:s.end] == text[s.start:s.end].strip() for s in spans)
+
+
+def test_the_trimmed_vocabulary_gives_the_sentences_of_the_full_one():
+    """The splitter computes only the lexeme attributes senter reads (a speed lever); a pipeline
+    that computes them all must find exactly the same sentences on the bundled articles."""
+    from pathlib import Path
+
+    from rag.text.language import load_spacy, references_as_punctuation
+
+    full = load_spacy(exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger", "tok2vec"])
+    full.enable_pipe("senter")
+    full = references_as_punctuation(full)
+    trimmed = sentences._nlp()
+    assert full.vocab is not trimmed.vocab
+    assert len(trimmed.vocab.lex_attr_getters) < len(full.vocab.lex_attr_getters)
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    lines = [line for path in sorted(seeds.glob("*.txt")) for line in
+             path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines) > 100
+
+    def bounds(nlp):
+        return [[(s.start_char, s.end_char) for s in doc.sents] for doc in nlp.pipe(lines)]
+
+    assert bounds(trimmed) == bounds(full)
