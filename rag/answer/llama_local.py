@@ -72,10 +72,16 @@ class LlamaCppChat:
         self._llm, self._system = None, None
         self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
-        """Load the model now rather than on the first question."""
+    def warm_up(self, prime: list[dict] | None = None) -> None:
+        """Load the model now rather than on the first question; with ``prime`` (messages whose
+        system line later prompts share), also evaluate and keep that system line's state, so the
+        first question starts from it (:mod:`rag.answer.system_state`)."""
         with self._lock:
-            self._load()
+            llm = self._load()
+            if prime:
+                if self._system is None or self._system.llm is not llm:
+                    self._system = SystemState(llm)
+                self._system.start(prime)
 
     def _load(self):
         if self._llm is not None:

@@ -21,6 +21,7 @@ Example:
 """
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Sequence
 
@@ -51,10 +52,15 @@ YES_NO = ("You answer yes/no questions using only the given news context. Reply 
 ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no (answer|information)|"
                      r"(the )?context does not|i (don't|do not|cannot) know|unknown|n/?a)\b", re.I)
 # The model's "yes" share (rag.answer.confirm) an answer needs, chosen on eval/dev.jsonl with the default 1.5b
-# model: its answers' shares split at 0.52 (an unanswerable question) and 0.59 (the lowest correct answer); 0.55
-# sits between. Checked on 100 SQuAD v2 questions it never saw: unanswerable refused 20 -> 28 of 50, answerable
-# correct 27 -> 26 of 50; asked over the answer's own prompt (rag.answer.prompt), 28 and 29 of 50.
-CONFIRM_MIN = 0.55
+# model by one rule: halfway between the lowest share of a correct answer and the highest share of an
+# unanswerable question below it. First (fp32 vectors): 0.52 and 0.59, so 0.55. Re-chosen when the default
+# vectors changed (int8 graph, chunk means; `rag eval --gold eval/dev.jsonl --llm-confirm 0.6`, 2026-12-03):
+# 0.575 and 0.623, so 0.60; dev is the same at both levels (27/35 right, 12/14 refused). On sets never tuned
+# on, from the journals' logged shares (`python -m eval.levels`: a higher level refuses exactly the shown
+# answers whose share is below it): SQuAD v2.0 dev, 2,000 questions: F1 0.556 -> 0.589, refusal F1 0.565 -> 0.620,
+# answerable right 574 -> 566 of 1,000, unanswerable refused 490 -> 567; XQuAD (100): right 52 -> 52, F1
+# 0.609 -> 0.602.
+CONFIRM_MIN = 0.60
 # Models whose check does not separate on dev get none: the 0.5b's shares for correct and unanswerable answers
 # overlap (0.30-0.53 over the answer's prompt; 0.49-0.74 asked alone), so at any level it refuses right answers.
 NO_CHECK = {KNOWN["0.5b"].filename}
@@ -65,7 +71,7 @@ def confirm_level(setting: float | str | None, model_file: str | None = None) ->
     between 0 and 1, "off", or None for the model's own (``CONFIRM_MIN``; none for ``NO_CHECK``).
 
     >>> confirm_level(None, "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"), confirm_level("off"), confirm_level(0.7)
-    (0.55, None, 0.7)
+    (0.6, None, 0.7)
     """
     if setting is None:
         return None if model_file in NO_CHECK else CONFIRM_MIN
@@ -133,8 +139,14 @@ class LLMAnswerer:
         self.name = f"llm:{chat.name}"
 
     def warm_up(self) -> None:
+        """Load the model and, where the chat keeps system states (llama.cpp), evaluate the answer
+        prompt's system line, the ~60 tokens every answer starts with (half a second on 2 cores)."""
         warm = getattr(self.chat, "warm_up", None)
-        if warm is not None:
+        if warm is None:
+            return
+        if "prime" in inspect.signature(warm).parameters:
+            warm(prime=prompt.build(SYSTEM, "", []))
+        else:
             warm()
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, retry: str | None = None,

@@ -81,7 +81,7 @@ def add_answerer_flags(p: argparse.ArgumentParser, *, both: bool = False) -> Non
     p.add_argument("--llm-timeout", type=float, default=30.0, help="seconds one model call may take (default 30)")
     p.add_argument("--llm-confirm", type=confirm_setting, default=None, metavar="LEVEL|off",
                    help="share of 'yes' the model must give its own answer when asked to check it, 0-1, or off "
-                        "(default: the level calibrated for the model: 0.55; the 0.5b model is not asked)")
+                        "(default: the level calibrated for the model: 0.60; the 0.5b model is not asked)")
     if not both:  # eval keeps the model's own default, so its figures stay comparable
         p.add_argument("--llm-threads", type=int, default=None, help="CPU threads of the local model (default: "
                                                                       "cores, at most 4)")

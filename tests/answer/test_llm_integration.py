@@ -150,3 +150,35 @@ def test_the_weights_are_used_as_stored_unless_repacking_is_asked_for():
         assert chat.complete(MESSAGES_YES, max_tokens=3, timeout=TIMEOUT)
     assert plain._llm.model_params.use_extra_bufts is False and repacked._llm.model_params.use_extra_bufts is True
     assert capi.llama_model_default_params().use_extra_bufts is True  # llama.cpp's default, restored
+
+
+def _preload_threads():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "rag-model-preload"]
+
+
+def test_the_model_loads_beside_the_index_and_the_first_question_starts_from_its_system_line(tmp_path, real_embedder):
+    a = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder, llm_model="0.5b",
+                       llm_timeout=TIMEOUT)
+    for thread in _preload_threads():
+        thread.join(TIMEOUT)
+    chat = a.answerer.chat
+    assert chat._llm is not None and len(chat._system.states) == 1  # loaded and primed before any question
+    answer = a.ask("How many Turkish soldiers were killed?")
+    assert a.note is None and answer.short_answer and "33" in answer.short_answer
+    check_offsets(answer)
+    lazy = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder, llm_model="0.5b",
+                          llm_timeout=TIMEOUT, preload=False)
+    assert lazy.answerer.chat._llm is None  # nothing loads until asked
+    assert lazy.ask("How many Turkish soldiers were killed?").to_dict() == answer.to_dict()
+
+
+def test_a_model_that_fails_to_load_in_the_background_falls_back_on_the_first_question(tmp_path, real_embedder):
+    bad = tmp_path / "notes.gguf"
+    bad.write_bytes(b"this is not a model" * 100)
+    a = Assistant.open(SEEDS, index_dir=tmp_path / "ix", embedder=real_embedder, llm_model=str(bad))
+    for thread in _preload_threads():
+        thread.join(TIMEOUT)
+    answer = a.ask("How many Turkish soldiers were killed?")
+    assert answer.answered_by == "rules" and "notes.gguf" in (a.note or "") and "rule reader" in a.note

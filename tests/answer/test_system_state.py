@@ -64,3 +64,24 @@ def test_a_model_without_a_readable_template_starts_from_an_empty_cache():
     llm = Llm()
     state = SystemState(llm)
     assert state.formatter is None and state.start(prompt("How many?")) == 0 and llm.resets == 1
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_warm_up_with_a_prime_saves_the_answer_prompts_system_state(chat):
+    """LLMAnswerer.warm_up primes the answer prompt's system line; the first question restores it
+    and replies exactly as a model that evaluated the line on that question would."""
+    from rag.answer import llm as answer_llm
+    from rag.answer.confirm import NO, YES
+    from rag.answer.llama_local import LlamaCppChat
+
+    chat._system.states = type(chat._system.states)(8)
+    answer_llm.LLMAnswerer(chat).warm_up()
+    assert len(chat._system.states) == 1  # the system line evaluated alone, before any question
+    asked = [{"role": "system", "content": answer_llm.SYSTEM},
+             {"role": "user", "content": "Context: 412 ships docked in Rotterdam in March.\n\nQuestion: How many?"}]
+    assert tuple(chat._system.states.keys())[0] == chat._system.head(asked)  # what a real question starts from
+    primed = chat.first_token_odds(asked, YES, NO, timeout=TIMEOUT, reuse=False)
+    assert len(chat._system.states) == 1  # restored, not evaluated again
+    fresh = LlamaCppChat(chat.model_path)
+    assert fresh.first_token_odds(asked, YES, NO, timeout=TIMEOUT, reuse=False) == primed
