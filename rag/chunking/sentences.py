@@ -48,8 +48,11 @@ def _senter_lexemes_only(nlp):
     (tests/chunking/test_sentences.py)."""
     from spacy.attrs import IDS, LOWER
 
-    embed = nlp.config["components"]["senter"]["model"]["tok2vec"]["embed"]
-    needed = {IDS[name] for name in embed["attrs"]} | {LOWER}
+    try:
+        embed = nlp.config["components"]["senter"]["model"]["tok2vec"]["embed"]
+        needed = {IDS[name] for name in embed["attrs"]} | {LOWER}
+    except (KeyError, TypeError):  # another spaCy model's layout: keep every getter (slower, the same sentences)
+        return nlp
     nlp.vocab.lex_attr_getters = {k: f for k, f in nlp.vocab.lex_attr_getters.items() if k in needed}
     return nlp
 
