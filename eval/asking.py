@@ -36,7 +36,8 @@ def record(item: datasets.GoldItem, answer, latency_ms: float, error: str | None
             "latency_ms": round(latency_ms, 2), "error": error,
             # why: the model's raw reply and, for a refusal, the step that refused (Assistant.ask_traced)
             "draft": trace.get("draft"), "reason": trace.get("reason"), "support": trace.get("support"),
-            "confirm": trace.get("confirm")}  # the model's yes share for its answer (rag.answer.confirm)
+            # the model's yes shares for its answer and for whether the context answers at all (rag.answer.confirm)
+            "confirm": trace.get("confirm"), "answers": trace.get("answers")}
 
 
 def ask_all(assistant, retriever, items: list[datasets.GoldItem], k: int, progress: bool = True,

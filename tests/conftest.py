@@ -91,16 +91,18 @@ class ScriptedChat:
 
     name = "scripted"
 
-    def __init__(self, *replies: str, check: str = "yes"):
-        """``check`` is the reply to every confirmation prompt (rag.answer.confirm), kept apart in ``checks``."""
+    def __init__(self, *replies: str, check: str = "yes", answers: str | None = None):
+        """``check`` is the reply to every confirmation prompt (rag.answer.confirm), kept apart in ``checks``;
+        ``answers``, if given, replaces it for the question whether the context answers at all."""
         self.replies, self.calls, self.check, self.checks = list(replies), [], check, []
+        self.answers = check if answers is None else answers
 
     def complete(self, messages, *, max_tokens=48, timeout=30.0, on_token=None):
         from rag.answer import confirm
 
         if confirm.is_check(messages):
             self.checks.append(messages)
-            return self.check
+            return self.answers if messages[-1]["content"].endswith(confirm.ANSWERS) else self.check
         self.calls.append(messages)
         reply = self.replies.pop(0) if self.replies else "unanswerable"
         if on_token is not None:

@@ -61,6 +61,13 @@ ABSTAIN = re.compile(r"^(unanswerable|not (mentioned|stated|given|specified)|no 
 # answerable right 574 -> 566 of 1,000, unanswerable refused 490 -> 567; XQuAD (100): right 52 -> 52, F1
 # 0.609 -> 0.602.
 CONFIRM_MIN = 0.60
+# The product of that share and the share of "yes" to whether the context answers the question at all
+# (rag.answer.confirm.ANSWERS) an answer needs, chosen on eval/dev.jsonl by the same rule (2026-12-03, the
+# default 1.5b model): the lowest product of a correct answer 0.377, the highest of an unanswerable question
+# below it 0.246, so 0.31; dev is the same with and without it (27/35 right, 12/14 refused). Never tuned on:
+# SQuAD v2.0 dev, 500 questions: right 150 -> 148 of 250, unanswerable refused 146 -> 155, F1 0.615 -> 0.629,
+# refusal F1 0.643 -> 0.665, shown wrong 146 -> 136; XQuAD (100, all answerable): right 52 -> 51, F1 0.602 -> 0.592.
+JOINT_MIN = 0.31
 # Models whose check does not separate on dev get none: the 0.5b's shares for correct and unanswerable answers
 # overlap (0.30-0.53 over the answer's prompt; 0.49-0.74 asked alone), so at any level it refuses right answers.
 NO_CHECK = {KNOWN["0.5b"].filename}
@@ -167,16 +174,24 @@ class LLMAnswerer:
         return Draft(proposal, tuple(sentences), self.name, note=note, raw=raw)
 
     def confirms(self, question: Question, value: str, cited: Sequence[str], read: Sequence[Evidence] = ()
-                 ) -> tuple[bool, float | None]:
-        """``(shown, share)``: whether the model, asked again, stands by ``value`` as the answer
-        (:mod:`rag.answer.confirm`); a check that cannot run lets it stand. Asked over the answer's
-        own prompt (system line, the sentences it ``read``: its Draft's rests_on, question), so only the
-        check's words are new to the model, unless the ``cited`` sentences are not all among them:
-        then they alone are the context."""
+                 ) -> tuple[bool, float | None, float | None]:
+        """``(shown, share, answers)``: whether the model, asked again, stands by ``value`` as the
+        answer (:mod:`rag.answer.confirm`), with its share of "yes" to that check and, when that passes,
+        to whether the context answers the question at all; ``shown`` needs the first share to reach
+        ``confirm_min`` and their product ``JOINT_MIN``. A check that cannot run lets the answer stand.
+        Asked over the answer's own prompt (system line, the sentences it ``read``: its Draft's
+        rests_on, question), so only the checks' words are new to the model, unless the ``cited``
+        sentences are not all among them: then they alone are the context."""
         if self.confirm_min is None:
-            return True, None
+            return True, None, None
         sentences = [e.text for e in read]
-        check = (confirm.messages(question.text, value, cited) if not set(cited) <= set(sentences) else
-                 confirm.messages(question.text, value, sentences, system=SYSTEM))
+        own = set(cited) <= set(sentences)
+        check = (confirm.messages(question.text, value, sentences, system=SYSTEM) if own else
+                 confirm.messages(question.text, value, cited))
         share = confirm.yes_share(self.chat, check, timeout=self.timeout)
-        return share is None or share >= self.confirm_min, share
+        if share is None or share < self.confirm_min:
+            return share is None, share, None
+        plain = (confirm.answers_messages(question.text, sentences, system=SYSTEM) if own else
+                 confirm.answers_messages(question.text, cited))
+        answers = confirm.yes_share(self.chat, plain, timeout=self.timeout)
+        return answers is None or share * answers >= JOINT_MIN, share, answers

@@ -105,18 +105,21 @@ def propose(answerer, q: Question, evidence, history, picks: list[Pick], trace: 
 
 def confirmed(answerer, q: Question, best: Pick, read, trace: dict) -> Pick | None:
     """``best`` if the model, asked whether the sentences it ``read`` for the answer state it as
-    the answer, says yes clearly enough (:meth:`rag.answer.llm.LLMAnswerer.confirms`); None to refuse."""
+    the answer and whether they answer the question at all, says yes clearly enough
+    (:meth:`rag.answer.llm.LLMAnswerer.confirms`); None to refuse."""
     check = getattr(answerer, "confirms", None)
     if check is None:
         return best
     try:
-        shown, share = check(q, best.value, [best.evidence.text], read)
+        shown, share, answers = check(q, best.value, [best.evidence.text], read)
     except AnswererError as exc:  # the answer stands as grounded; the trace says the check did not run
         trace["confirm"] = f"not run: {exc}"
         return best
-    trace["confirm"] = share
+    trace["confirm"], trace["answers"] = share, answers
     if not shown:
-        trace["reason"] = f"the model did not confirm it (yes share {share:.2f})"
+        trace["reason"] = (f"the model did not confirm it (yes share {share:.2f})" if answers is None else
+                           f"the model doubted the context answers the question (yes shares {share:.2f} "
+                           f"x {answers:.2f})")
         return None
     return best
 

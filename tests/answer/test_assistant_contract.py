@@ -12,9 +12,9 @@ from rag.retrieval.retriever import Retriever
 from conftest import ROOT, ScriptedChat
 
 
-def make(seeds_index, *replies, check="yes", **settings):
+def make(seeds_index, *replies, check="yes", answers=None, **settings):
     index, embedder = seeds_index
-    chat = ScriptedChat(*replies, check=check)
+    chat = ScriptedChat(*replies, check=check, answers=answers)
     settings.setdefault("llm_threshold", 0.0)  # these tests are about grounding, not the calibrated threshold
     return Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat), **settings), chat
 
@@ -189,7 +189,23 @@ def test_an_answer_the_model_does_not_confirm_is_refused(seeds_index):
     # evaluates only the check's words (rag.answer.prompt)
     assert chat.checks[0][0] == chat.calls[0][0] and chat.checks[0][1]["content"].startswith(chat.calls[0][1]["content"])
     assistant, chat = make(seeds_index, "33 turkish soldiers", check="Yes.")
-    assert not assistant.ask(question).refused and len(chat.checks) == 1
+    assert not assistant.ask(question).refused and len(chat.checks) == 2
+    # the second check asks, over the same prompt, whether the context answers the question at all
+    assert chat.checks[1][1]["content"].startswith(chat.calls[0][1]["content"])
+    assert chat.checks[1][1]["content"].endswith("Does the context answer this question? Reply yes or no.")
+    assert "33 Turkish soldiers" not in chat.checks[1][1]["content"].split("Question:")[1]
+
+
+def test_an_answer_whose_context_the_model_says_does_not_answer_the_question_is_refused(seeds_index):
+    question = "How many Turkish soldiers were killed in the air strike?"
+    assistant, chat = make(seeds_index, "33 turkish soldiers", check="yes", answers="No.")
+    answer, trace = assistant.ask_traced(question)
+    assert answer.refused and answer.citations == ()
+    assert (trace["confirm"], trace["answers"]) == (1.0, 0.0)
+    assert trace["reason"] == "the model doubted the context answers the question (yes shares 1.00 x 0.00)"
+    assistant, chat = make(seeds_index, "33 turkish soldiers", check="yes", answers="Yes")
+    answer, trace = assistant.ask_traced(question)
+    assert not answer.refused and (trace["confirm"], trace["answers"]) == (1.0, 1.0)
 
 
 def test_a_confirmation_reply_that_is_neither_yes_nor_no_lets_the_grounded_answer_stand(seeds_index):

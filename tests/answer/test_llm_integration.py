@@ -115,6 +115,19 @@ def test_the_model_confirms_a_stated_answer_and_doubts_a_wrong_one():
     assert right > 0.5 and right > wrong
 
 
+def test_the_model_says_the_context_answers_a_question_and_doubts_one_with_a_changed_detail():
+    from rag.answer import confirm, llm
+    from rag.answer.llama_local import LlamaCppChat
+    from rag.answer.model_files import resolve_model
+
+    chat = LlamaCppChat(resolve_model("1.5b"))
+    sentence = ["The harbour authority said on Tuesday that 412 ships had docked in Rotterdam in March."]
+    asked = {q: confirm.yes_share(chat, confirm.answers_messages(q, sentence, system=llm.SYSTEM), timeout=TIMEOUT)
+             for q in ("How many ships docked in Rotterdam in March?", "How many ships left Rotterdam in March?")}
+    stated, changed = asked.values()
+    assert stated > 0.5 and stated > changed
+
+
 def test_a_reply_does_not_depend_on_the_prompt_asked_before_it():
     from rag.answer import confirm, llm
     from rag.answer.llama_local import LlamaCppChat
