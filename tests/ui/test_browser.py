@@ -77,7 +77,12 @@ def test_answer_cites_sentences_that_open_highlighted_and_follow_ups_work(page):
 def test_with_the_model_the_first_answer_after_ready_is_as_fast_as_later_ones(browser, llm_server):
     """The server warms up before it says Ready, so the first question pays no loading. The same
     question is timed first and then again after others (so the model's prompt cache of the last
-    question does not help it); each ask starts a new conversation."""
+    question does not help it); each ask starts a new conversation.
+
+    The margin is absolute: every part that warm-up loads costs 1.9 s or more when left to the
+    first question (spaCy's pipeline 2.1 s, the model 1.9 s; 10.7 s in all), while the page's own
+    first answer costs up to 1.2 s more than later ones on 2 cores whatever the question (asking
+    another question first takes it away), which a ratio of 1.2 mistook for loading."""
     with open_page(browser, llm_server) as page:
         def timed(question: str) -> float:
             page.locator("#new-conversation").click()
@@ -96,7 +101,7 @@ def test_with_the_model_the_first_answer_after_ready_is_as_fast_as_later_ones(br
             later.append(timed("Who is the Kremlin spokesman?"))
     figures = f"first {first:.2f} s, later {', '.join(f'{t:.2f}' for t in later)} s"
     print(figures)
-    assert first <= 1.2 * statistics.median(later), figures
+    assert first <= statistics.median(later) + 1.5, figures
 
 
 def test_model_text_streams_before_the_verified_answer_replaces_it(browser, llm_server):
