@@ -25,6 +25,7 @@ paragraphs as blank-line separated blocks, so articles split into many chunks as
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -93,6 +94,9 @@ def main() -> None:
     ap.add_argument("--no-txtai", action="store_true")
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = ap.parse_args()
+    if not args.no_txtai and importlib.util.find_spec("txtai") is None:
+        sys.exit("error: txtai, the peer this benchmark compares with, is not installed; install it with "
+                 ".venv/bin/pip install -e '.[bench]', or pass --no-txtai.")
     from rag.embedding.sentence_embedder import SentenceTransformerEmbedder, default_model_path
 
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-build-"))
