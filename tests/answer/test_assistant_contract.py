@@ -206,6 +206,11 @@ def test_an_answer_whose_context_the_model_says_does_not_answer_the_question_is_
     assistant, chat = make(seeds_index, "33 turkish soldiers", check="yes", answers="Yes")
     answer, trace = assistant.ask_traced(question)
     assert not answer.refused and (trace["confirm"], trace["answers"]) == (1.0, 1.0)
+    index, embedder = seeds_index  # a level of 0 asks the second check and shows the answer whatever it says
+    chat = ScriptedChat("33 turkish soldiers", check="yes", answers="No.")
+    assistant = Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat, joint_min=0.0), llm_threshold=0.0)
+    answer, trace = assistant.ask_traced(question)
+    assert not answer.refused and trace["answers"] == 0.0 and len(chat.checks) == 2
 
 
 def test_a_confirmation_reply_that_is_neither_yes_nor_no_lets_the_grounded_answer_stand(seeds_index):
@@ -216,6 +221,8 @@ def test_a_confirmation_reply_that_is_neither_yes_nor_no_lets_the_grounded_answe
 def test_confirm_min_is_validated_and_none_turns_the_check_off(seeds_index):
     with pytest.raises(ValueError, match="confirm_min is a share between 0 and 1"):
         LLMAnswerer(ScriptedChat(), confirm_min=1.5)
+    with pytest.raises(ValueError, match="joint_min is a share between 0 and 1"):
+        LLMAnswerer(ScriptedChat(), joint_min=-0.1)
     index, embedder = seeds_index
     chat = ScriptedChat("33 turkish soldiers", check="no")
     assistant = Assistant(Retriever(index, embedder), answerer=LLMAnswerer(chat, confirm_min=None), llm_threshold=0.0)
