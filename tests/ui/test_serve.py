@@ -74,3 +74,21 @@ def test_an_upload_naming_a_server_path_gets_a_message_not_a_blank(tmp_path, see
     finally:
         stop(proc)
     assert "Traceback" not in log.read_text()
+
+
+def test_warm_up_loads_the_model_and_the_language_pipeline_and_parses_ahead(tmp_path, monkeypatch):
+    """What `rag serve` does before it says Ready, checked by state rather than by timing: the
+    model is loaded, spaCy's pipeline too, and the index's sentences are already parsed."""
+    from conftest import SEEDS
+    from rag.answer.assistant import Assistant
+    from rag.text import language
+    from rag.ui.ready import warm
+
+    assistant = Assistant.open(SEEDS, index_dir=tmp_path / "index", llm_model="0.5b", preload=False)
+    monkeypatch.setattr(language, "_cache", language._ParseCache(4096))  # empty, for this test only
+    first = assistant.retriever.index.sentences[0].text
+    assert assistant.answerer.chat._llm is None and language._cache.docs.get(first) is None
+    warm(assistant)
+    assert assistant.answerer.chat._llm is not None and assistant.note is None
+    assert language.nlp.cache_info().currsize == 1
+    assert language._cache.docs.get(first) is not None  # parsed ahead: the first question does not pay it
