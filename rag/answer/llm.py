@@ -21,7 +21,6 @@ Example:
 """
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Sequence
 
@@ -150,15 +149,12 @@ class LLMAnswerer:
         self.name = f"llm:{chat.name}"
 
     def warm_up(self) -> None:
-        """Load the model and, where the chat keeps system states (llama.cpp), evaluate the answer
-        prompt's system line, the ~60 tokens every answer starts with (half a second on 2 cores)."""
+        """Load the model and, where the chat keeps system states (llama.cpp's ``warm_up(prime)``),
+        evaluate the answer prompt's system line, the ~60 tokens every answer starts with (half a
+        second on 2 cores). A chat without ``warm_up`` (a server) has nothing to load."""
         warm = getattr(self.chat, "warm_up", None)
-        if warm is None:
-            return
-        if "prime" in inspect.signature(warm).parameters:
+        if warm is not None:
             warm(prime=prompt.build(SYSTEM, "", []))
-        else:
-            warm()
 
     def answer(self, question: Question, evidence: Sequence[Evidence], history=(), *, retry: str | None = None,
                shorter: bool = False, on_token: OnToken | None = None) -> Draft:
@@ -189,13 +185,11 @@ class LLMAnswerer:
         if self.confirm_min is None:
             return True, None, None
         sentences = [e.text for e in read]
-        own = set(cited) <= set(sentences)
-        check = (confirm.messages(question.text, value, sentences, system=SYSTEM) if own else
-                 confirm.messages(question.text, value, cited))
-        share = confirm.yes_share(self.chat, check, timeout=self.timeout)
+        context, system = (sentences, SYSTEM) if set(cited) <= set(sentences) else (list(cited), confirm.SYSTEM)
+        share = confirm.yes_share(self.chat, confirm.messages(question.text, value, context, system=system),
+                                  timeout=self.timeout)
         if share is None or share < self.confirm_min:
             return share is None, share, None
-        plain = (confirm.answers_messages(question.text, sentences, system=SYSTEM) if own else
-                 confirm.answers_messages(question.text, cited))
-        answers = confirm.yes_share(self.chat, plain, timeout=self.timeout)
+        answers = confirm.yes_share(self.chat, confirm.answers_messages(question.text, context, system=system),
+                                    timeout=self.timeout)
         return answers is None or share * answers >= self.joint_min, share, answers
